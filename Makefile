@@ -1,0 +1,38 @@
+# The two commands: `make run` and `make test`. Both create .venv on first use.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MEDIAPIPE := mediapipe==0.10.14
+
+.PHONY: run test install migrate lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	# The pose model ships inside this wheel; its declared deps (jax, opencv-contrib) are not needed.
+	$(BIN)/pip install --quiet --no-deps $(MEDIAPIPE)
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+run: migrate
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@echo ""
+	@echo "  coach is starting on http://127.0.0.1:8000  (API docs: http://127.0.0.1:8000/api/docs/)"
+	@echo "  Ctrl-C stops the web server and the worker."
+	@echo ""
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,36 @@
+"""One error shape everywhere: drf-standardized-errors' `{type, errors: [{code, detail, attr}]}`.
+
+Services raise Django's ValidationError (they know nothing of DRF); it is turned into a
+400 here so views stay thin. Plain-Django 404/500 pages under /api/ answer in the same
+JSON shape instead of HTML.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from django.views.defaults import page_not_found, server_error
+from drf_standardized_errors.handler import ExceptionHandler
+from rest_framework import exceptions, serializers
+
+
+class CoachExceptionHandler(ExceptionHandler):
+    def convert_known_exceptions(self, exc):
+        if isinstance(exc, DjangoValidationError):
+            return exceptions.ValidationError(detail=serializers.as_serializer_error(exc))
+        return super().convert_known_exceptions(exc)
+
+
+def _error_body(error_type, code, detail):
+    return {"type": error_type, "errors": [{"code": code, "detail": detail, "attr": None}]}
+
+
+def handler404(request, exception=None):
+    if request.path.startswith("/api/"):
+        return JsonResponse(_error_body("client_error", "not_found", "Not found."), status=404)
+    return page_not_found(request, exception)
+
+
+def handler500(request):
+    if request.path.startswith("/api/"):
+        body = _error_body("server_error", "error", "A server error occurred.")
+        return JsonResponse(body, status=500)
+    return server_error(request)

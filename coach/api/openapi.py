@@ -1,0 +1,35 @@
+"""OpenAPI helpers for error responses whose codes drf-standardized-errors cannot infer."""
+
+from drf_spectacular.utils import inline_serializer
+from rest_framework import serializers
+
+
+def client_error_response(name: str, codes: list[str]):
+    """Documents a `{type: "client_error", errors: [{code, detail, attr}]}` response."""
+    error = inline_serializer(
+        name=f"{name}Item",
+        fields={
+            "code": serializers.ChoiceField(choices=codes),
+            "detail": serializers.CharField(),
+            "attr": serializers.CharField(allow_null=True),
+        },
+        many=True,
+    )
+    return inline_serializer(
+        name=name,
+        fields={"type": serializers.ChoiceField(choices=["client_error"]), "errors": error},
+    )
+
+
+# simplejwt answers 401 with its own codes as well as DRF's.
+JWT_401 = client_error_response(
+    "JwtErrorResponse401",
+    [
+        "authentication_failed",
+        "not_authenticated",
+        "no_active_account",
+        "token_not_valid",
+        "user_not_found",
+        "user_inactive",
+    ],
+)

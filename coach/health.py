@@ -1,0 +1,36 @@
+"""`GET /healthz`: is the database reachable, is the broker reachable."""
+
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.http import require_GET
+
+from coach.celery import app as celery_app
+
+
+def database_is_reachable() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        return False
+
+
+def broker_is_reachable() -> bool:
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return True
+    except Exception:
+        return False
+
+
+@require_GET
+def healthz(request):
+    checks = {"database": database_is_reachable(), "broker": broker_is_reachable()}
+    healthy = all(checks.values())
+    body = {
+        "status": "ok" if healthy else "unavailable",
+        "checks": {name: ("ok" if ok else "unreachable") for name, ok in checks.items()},
+    }
+    return JsonResponse(body, status=200 if healthy else 503)

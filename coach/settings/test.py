@@ -1,0 +1,25 @@
+"""`make test`: PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set, embedded otherwise."""
+
+import os
+import tempfile
+
+# Worker processes that tests start inherit these, so they share media and broker folders
+# with the test process (and nothing lands in the `make run` data under var/).
+os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="coach-test-media-"))
+os.environ.setdefault("CELERY_FS_DIR", tempfile.mkdtemp(prefix="coach-test-celery-"))
+
+from .base import *  # noqa: E402, F403
+from .base import REST_FRAMEWORK  # noqa: E402
+
+# Fast hashing keeps the suite quick; password *validation* is unchanged.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Throttling is tested on purpose in one place; elsewhere it must not interfere.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"auth": "10000/min"}}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+STATIC_ROOT = tempfile.mkdtemp(prefix="coach-test-static-")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,210 @@
+from datetime import timedelta
+
+import jwt
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+from tests.factories import DEFAULT_PASSWORD, UserFactory
+from users.models import User
+
+pytestmark = pytest.mark.django_db
+
+SIGNUP = "/api/v1/auth/signup/"
+TOKEN = "/api/v1/auth/token/"
+REFRESH = "/api/v1/auth/token/refresh/"
+LOGIN = "/api/v1/auth/login/"
+LOGOUT = "/api/v1/auth/logout/"
+CSRF = "/api/v1/auth/csrf/"
+ME = "/api/v1/me/"
+
+
+def error_attrs(response):
+    return {error["attr"] for error in response.json()["errors"]}
+
+
+class TestSignup:
+    def test_creates_account_and_returns_tokens(self, anon_client):
+        response = anon_client.post(
+            SIGNUP, {"email": "New.Person@Example.com", "password": "a-Long-pass-phrase-9"}
+        )
+        assert response.status_code == 201, response.json()
+        body = response.json()
+        assert body["user"]["email"] == "new.person@example.com"
+        assert body["user"]["units"] == "metric"
+        access = body["tokens"]["access"]
+        me = APIClient()
+        me.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+        assert me.get(ME).json()["email"] == "new.person@example.com"
+        assert User.objects.get().check_password("a-Long-pass-phrase-9")
+
+    def test_email_is_unique_case_insensitively(self, anon_client, user):
+        response = anon_client.post(
+            SIGNUP, {"email": user.email.upper(), "password": "a-Long-pass-phrase-9"}
+        )
+        assert response.status_code == 400
+        assert error_attrs(response) == {"email"}
+        assert User.objects.count() == 1
+
+    @pytest.mark.parametrize(
+        "password", ["short", "12345678901", "password123", "athlete@example.com"]
+    )
+    def test_weak_passwords_are_rejected(self, anon_client, password):
+        response = anon_client.post(SIGNUP, {"email": "athlete@example.com", "password": password})
+        assert response.status_code == 400
+        assert error_attrs(response) == {"password"}
+        assert not User.objects.exists()
+
+    @pytest.mark.parametrize("payload", [{}, {"email": "not-an-email", "password": "x" * 20}])
+    def test_missing_or_malformed_fields(self, anon_client, payload):
+        response = anon_client.post(SIGNUP, payload)
+        assert response.status_code == 400
+        assert response.json()["type"] == "validation_error"
+
+
+class TestJwt:
+    def test_obtain_with_any_email_case_and_refresh(self, anon_client, user):
+        response = anon_client.post(
+            TOKEN, {"email": user.email.upper(), "password": DEFAULT_PASSWORD}
+        )
+        assert response.status_code == 200, response.json()
+        pair = response.json()
+        refreshed = anon_client.post(REFRESH, {"refresh": pair["refresh"]})
+        assert refreshed.status_code == 200
+        assert refreshed.json()["access"] != pair["access"]
+
+    def test_wrong_password(self, anon_client, user):
+        response = anon_client.post(TOKEN, {"email": user.email, "password": "wrong"})
+        assert response.status_code == 401
+        assert response.json()["type"] == "client_error"
+
+    def test_rotated_refresh_token_cannot_be_reused(self, anon_client, user):
+        refresh = str(RefreshToken.for_user(user))
+        assert anon_client.post(REFRESH, {"refresh": refresh}).status_code == 200
+        assert anon_client.post(REFRESH, {"refresh": refresh}).status_code == 401
+
+    def test_expired_access_token_is_rejected(self, user):
+        token = AccessToken.for_user(user)
+        token.set_exp(lifetime=-timedelta(seconds=1))
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert client.get(ME).status_code == 401
+
+    def test_token_signed_with_another_key_is_rejected(self, user):
+        payload = dict(AccessToken.for_user(user).payload)
+        forged = jwt.encode(
+            payload, "an-attacker-chosen-key-that-is-not-the-server-key", algorithm="HS256"
+        )
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {forged}")
+        assert client.get(ME).status_code == 401
+
+    def test_token_with_tampered_claims_is_rejected(self, user, other_user):
+        header, payload, signature = str(AccessToken.for_user(user)).split(".")
+        other_payload = str(AccessToken.for_user(other_user)).split(".")[1]
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {header}.{other_payload}x.{signature}")
+        assert client.get(ME).status_code == 401
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {header}.{other_payload}.{signature}")
+        assert client.get(ME).status_code == 401
+
+    def test_unsigned_token_is_rejected(self, user):
+        payload = dict(AccessToken.for_user(user).payload)
+        unsigned = jwt.encode(payload, None, algorithm="none")
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {unsigned}")
+        assert client.get(ME).status_code == 401
+
+    def test_refresh_token_is_not_an_access_token(self, user):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user)}")
+        assert client.get(ME).status_code == 401
+
+    def test_token_of_deleted_user_is_rejected(self, user):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
+        user.delete()
+        assert client.get(ME).status_code == 401
+
+    def test_no_credentials(self, anon_client):
+        response = anon_client.get(ME)
+        assert response.status_code == 401
+        assert response.json()["errors"][0]["code"] == "not_authenticated"
+
+
+class TestSessionLogin:
+    def csrf_client(self):
+        client = APIClient(enforce_csrf_checks=True)
+        token = client.get(CSRF).json()["csrf_token"]
+        return client, token
+
+    def test_login_requires_csrf_token(self, user):
+        client = APIClient(enforce_csrf_checks=True)
+        response = client.post(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD})
+        assert response.status_code == 403
+        assert "CSRF" in response.json()["errors"][0]["detail"]
+
+    def test_login_then_session_requests_need_csrf_for_writes(self, user):
+        client, token = self.csrf_client()
+        response = client.post(
+            LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD}, HTTP_X_CSRFTOKEN=token
+        )
+        assert response.status_code == 200, response.json()
+        token = client.cookies[settings.CSRF_COOKIE_NAME].value  # rotated on login
+        assert client.get(ME).json()["email"] == user.email
+        assert client.patch(ME, {"display_name": "No token"}).status_code == 403
+        patched = client.patch(ME, {"display_name": "With token"}, HTTP_X_CSRFTOKEN=token)
+        assert patched.status_code == 200
+
+    def test_wrong_password_gives_clear_error(self, user):
+        client, token = self.csrf_client()
+        response = client.post(
+            LOGIN, {"email": user.email, "password": "nope"}, HTTP_X_CSRFTOKEN=token
+        )
+        assert response.status_code == 400
+        assert "wrong" in response.json()["errors"][0]["detail"]
+
+    def test_logout_ends_session(self, user):
+        client, token = self.csrf_client()
+        client.post(
+            LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD}, HTTP_X_CSRFTOKEN=token
+        )
+        token = client.cookies[settings.CSRF_COOKIE_NAME].value
+        assert client.post(LOGOUT, {}, HTTP_X_CSRFTOKEN=token).status_code == 204
+        assert client.get(ME).status_code in (401, 403)
+
+    def test_logout_revokes_refresh_token(self, anon_client, user):
+        refresh = str(RefreshToken.for_user(user))
+        assert anon_client.post(LOGOUT, {"refresh": refresh}).status_code == 204
+        assert anon_client.post(REFRESH, {"refresh": refresh}).status_code == 401
+
+    def test_logout_with_garbage_refresh_token(self, anon_client):
+        response = anon_client.post(LOGOUT, {"refresh": "garbage"})
+        assert response.status_code == 400
+        assert error_attrs(response) == {"refresh"}
+
+
+class TestThrottling:
+    @pytest.fixture
+    def tight_auth_rate(self, monkeypatch):
+        from django.core.cache import cache
+
+        cache.clear()
+        monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"auth": "3/min"})
+        yield
+        cache.clear()
+
+    @pytest.mark.parametrize("path", [TOKEN, SIGNUP])
+    def test_auth_attempts_are_throttled(self, anon_client, tight_auth_rate, path):
+        UserFactory(email="someone@example.com")
+        codes = [
+            anon_client.post(
+                path, {"email": "someone@example.com", "password": "wrong"}
+            ).status_code
+            for _ in range(4)
+        ]
+        assert codes[:3] != [429] * 3 and codes[3] == 429
+        response = anon_client.post(path, {"email": "someone@example.com", "password": "wrong"})
+        assert response.json()["errors"][0]["code"] == "throttled"

@@ -1,0 +1,1 @@
+"""Workout sessions, bouts and repetitions arrive with the workout-sessions issue."""
