@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("users.urls")),
+    path("api/v1/", include("workouts.urls")),
 ]
 
 handler404 = "coach.api.errors.handler404"

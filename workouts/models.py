@@ -1,1 +1,124 @@
-"""Workout sessions, bouts and repetitions arrive with the workout-sessions issue."""
+"""Workout sessions and the bouts the analysis engine found in them."""
+
+import uuid
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from users.validators import validate_not_in_future
+
+
+class SessionStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a worker"
+    PROCESSING = "processing", "Being analysed"
+    DONE = "done", "Analysed"
+    FAILED = "failed", "Failed"
+
+
+class SessionSource(models.TextChoices):
+    UPLOAD = "upload", "Uploaded video"
+    LIVE = "live", "Live stream"
+
+
+IN_FLIGHT_STATUSES = (SessionStatus.PENDING, SessionStatus.PROCESSING)
+
+
+def video_upload_path(session: "WorkoutSession", filename: str) -> str:
+    # The user's file name is kept only for its extension: it may contain anything.
+    suffix = PurePosixPath(filename).suffix.lower()[:8]
+    return f"videos/{session.user_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class WorkoutSession(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="workout_sessions"
+    )
+    title = models.CharField(max_length=200, blank=True)
+    notes = models.TextField(blank=True, max_length=5000)
+    source = models.CharField(
+        max_length=16, choices=SessionSource.choices, default=SessionSource.UPLOAD
+    )
+    started_at = models.DateTimeField(default=timezone.now, validators=[validate_not_in_future])
+
+    video = models.FileField(upload_to=video_upload_path, blank=True, max_length=255)
+    video_size_bytes = models.BigIntegerField(null=True, blank=True)
+    video_deleted_at = models.DateTimeField(null=True, blank=True)
+    duration_s = models.FloatField(null=True, blank=True)
+
+    status = models.CharField(
+        max_length=16, choices=SessionStatus.choices, default=SessionStatus.PENDING
+    )
+    progress = models.FloatField(default=0.0, help_text="0..1 while processing.")
+    error_code = models.CharField(max_length=40, blank=True)
+    error_message = models.TextField(blank=True)
+    analysis_attempts = models.PositiveSmallIntegerField(default=0)
+    analysed_at = models.DateTimeField(null=True, blank=True)
+    model_version = models.CharField(max_length=80, blank=True)
+    body_metrics = models.JSONField(
+        null=True, blank=True, help_text="Body metrics the calories were computed with."
+    )
+    result = models.JSONField(null=True, blank=True, help_text="The engine's full result.")
+
+    # Totals copied out of `result` so statistics are plain indexed aggregates.
+    total_kcal = models.FloatField(default=0.0)
+    active_s = models.FloatField(default=0.0)
+    total_reps = models.PositiveIntegerField(default=0)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-started_at"], name="workouts_session_user_time"),
+            models.Index(fields=["user", "status"], name="workouts_session_user_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__gte=0, progress__lte=1),
+                name="workouts_session_progress_fraction",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title or 'Workout'} ({self.started_at:%Y-%m-%d}, {self.status})"
+
+    @property
+    def has_video(self) -> bool:
+        return bool(self.video) and self.video_deleted_at is None
+
+
+class Bout(models.Model):
+    """One stretch of one exercise inside a session. `user` and `started_at` are copied
+    from the session so per-user statistics need no join."""
+
+    session = models.ForeignKey(WorkoutSession, on_delete=models.CASCADE, related_name="bouts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    session_started_at = models.DateTimeField()
+    position = models.PositiveSmallIntegerField()
+    exercise = models.CharField(max_length=40)
+    start_s = models.FloatField()
+    end_s = models.FloatField()
+    reps = models.PositiveIntegerField(default=0)
+    rep_times_s = models.JSONField(default=list, help_text="[[start_s, end_s], ...] per rep.")
+    hold_s = models.FloatField(null=True, blank=True)
+    met = models.FloatField()
+    kcal = models.FloatField()
+    confidence = models.FloatField()
+
+    class Meta:
+        ordering = ["session", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "position"], name="workouts_bout_unique_position"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "exercise"], name="workouts_bout_user_exercise"),
+            models.Index(fields=["user", "session_started_at"], name="workouts_bout_user_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.exercise} {self.start_s:.1f}-{self.end_s:.1f}s ({self.reps} reps)"

@@ -202,6 +202,14 @@ CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_IMPORTS = ["coach.tasks"]
 
+# --- Workouts
+WORKOUTS_MAX_UPLOAD_BYTES = env.int("WORKOUTS_MAX_UPLOAD_BYTES", default=2 * 1024**3)
+WORKOUTS_MAX_DURATION_S = env.int("WORKOUTS_MAX_DURATION_S", default=3 * 60 * 60)
+WORKOUTS_MAX_IN_FLIGHT = env.int("WORKOUTS_MAX_IN_FLIGHT", default=3)
+# A session whose analysis killed its worker this many times is marked failed.
+WORKOUTS_MAX_ANALYSIS_ATTEMPTS = env.int("WORKOUTS_MAX_ANALYSIS_ATTEMPTS", default=3)
+CELERY_TASK_ROUTES = {"workouts.analyse_session": {"queue": "analysis"}}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,0 +1,219 @@
+"""The engine's entry points: batch analysis of a landmark sequence, streaming, video files.
+
+There is one analysis path: `analyze_sequence`. `StreamingAnalyzer` buffers compact
+per-frame landmarks (about 0.9 KB a frame at 10 fps, never video frames), gives live
+estimates from a trailing window, and `finish()` runs `analyze_sequence` on the buffer, so
+its result is identical to the batch result on the same frames. `analyze_video` is the
+streaming analyzer fed by the decoder and the pose backbone.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import calories
+from .calories import BodyMetrics
+from .decode import ANALYSIS_FPS, FrameStream
+from .features import sequence_features
+from .heads import EngineWeights, frame_probabilities, load_weights
+from .landmarks import LandmarkSequence
+from .pose import N_LANDMARKS, PoseBackbone, default_backbone
+from .postprocess import make_bout, segment
+from .result import AnalysisResult, BodyMetricsUsed, ModelInfo, Totals
+
+MODEL_NAME = "coach-skeleton-tcn"
+
+
+def _body(body) -> tuple[dict, list[str]]:
+    if body is None:
+        body = BodyMetrics()
+    elif isinstance(body, dict):
+        body = BodyMetrics(**body)
+    return body.resolved()
+
+
+def analyze_sequence(seq: LandmarkSequence, body=None, weights: EngineWeights | None = None,
+                     backbone_name: str = "blazepose_full") -> AnalysisResult:
+    """Analyse landmarks on the analysis grid (the single analysis path of the engine)."""
+    weights = weights or load_weights()
+    body_used, defaulted = _body(body)
+    feats, usable = sequence_features(seq)
+    probs = frame_probabilities(feats, usable, weights)
+    segs = segment(probs, usable, weights.labels, seq.fps)
+    bouts = [make_bout(s, feats, usable, seq.fps, weights, body_used) for s in segs]
+    reps_by: dict[str, int] = {}
+    for b in bouts:
+        if b.exercise not in calories.STATIC_EXERCISES:
+            reps_by[b.exercise] = reps_by.get(b.exercise, 0) + b.reps
+    totals = Totals(kcal=round(sum(b.kcal for b in bouts), 2),
+                    active_s=round(sum(b.duration_s for b in bouts), 2), reps_by_exercise=reps_by)
+    n = len(seq)
+    return AnalysisResult(
+        duration_s=round(float(seq.duration_s), 3), frames_analysed=n, analysis_fps=seq.fps,
+        person_visible_fraction=round(float(seq.present.mean()) if n else 0.0, 4),
+        bouts=bouts, totals=totals,
+        model=ModelInfo(name=f"{MODEL_NAME}+{backbone_name}", version=weights.version),
+        body_metrics=BodyMetricsUsed(**body_used, defaulted=defaulted))
+
+
+@dataclass
+class LiveState:
+    elapsed_s: float
+    person_visible: bool
+    current_exercise: str | None     # None while idle / no person
+    reps_so_far: int
+    kcal_so_far: float
+
+
+class _GrowingArray:
+    """Append-only float32 storage that grows in chunks (no per-frame reallocation)."""
+
+    def __init__(self, shape, dtype=np.float32, chunk=1024):
+        self._a = np.zeros((chunk, *shape), dtype)
+        self.n = 0
+
+    def append(self, v):
+        if self.n == len(self._a):
+            self._a = np.concatenate([self._a, np.zeros_like(self._a)])
+        self._a[self.n] = v
+        self.n += 1
+
+    def view(self, start=0):
+        return self._a[start:self.n]
+
+
+class StreamingAnalyzer:
+    """Feed analysis frames one at a time (`push`): RGB images, `PoseFrame`s or None.
+
+    RGB frames go through the pose backbone (created lazily in this process). Frames must be
+    on the analysis grid (`fps`, default 10/s); `analyze_video` does that resampling.
+    """
+
+    LIVE_HORIZON_S = 30.0   # live estimates look at this much recent time
+    LIVE_EVERY_S = 1.0      # and are refreshed this often
+
+    def __init__(self, body=None, fps: float = ANALYSIS_FPS, weights: EngineWeights | None = None,
+                 backbone: PoseBackbone | None = None, frame_size=(0, 0)):
+        self.body = body
+        self.fps = float(fps)
+        self._weights = weights
+        self._backbone = backbone
+        self.frame_size = tuple(frame_size)
+        self._image = _GrowingArray((N_LANDMARKS, 3))
+        self._vis = _GrowingArray((N_LANDMARKS,))
+        self._world = _GrowingArray((N_LANDMARKS, 3))
+        self._present = _GrowingArray((), bool)
+        self._committed_until = 0.0     # live: bouts ending before this are in the totals
+        self._committed_reps = 0
+        self._committed_kcal = 0.0
+        self._live = LiveState(0.0, False, None, 0, 0.0)
+
+    @property
+    def weights(self) -> EngineWeights:
+        if self._weights is None:
+            self._weights = load_weights()
+        return self._weights
+
+    @property
+    def frames(self) -> int:
+        return self._present.n
+
+    def push(self, frame) -> LiveState:
+        if isinstance(frame, np.ndarray) and frame.ndim == 3:
+            if self._backbone is None:
+                self._backbone = default_backbone()
+            if not self.frame_size[0]:
+                self.frame_size = (frame.shape[1], frame.shape[0])
+            frame = self._backbone.process(frame)
+        if frame is None:
+            self._image.append(np.nan)
+            self._vis.append(0.0)
+            self._world.append(np.nan)
+            self._present.append(False)
+        else:
+            self._image.append(frame.image)
+            self._vis.append(frame.visibility)
+            self._world.append(frame.world)
+            self._present.append(True)
+        live = math.isfinite(self.LIVE_EVERY_S)
+        if live and self.frames % max(1, int(round(self.LIVE_EVERY_S * self.fps))) == 0:
+            self._refresh_live()
+        else:
+            self._live.elapsed_s = self.frames / self.fps
+            self._live.person_visible = frame is not None
+        return self._live
+
+    update = push
+
+    def _sequence(self, start: int = 0, duration_s: float | None = None) -> LandmarkSequence:
+        n = self.frames - start
+        return LandmarkSequence(self.fps, self._image.view(start), self._vis.view(start),
+                                self._world.view(start), self._present.view(start),
+                                self.frame_size or (1, 1),
+                                duration_s if duration_s is not None else n / self.fps)
+
+    def _refresh_live(self) -> None:
+        now = self.frames / self.fps
+        start = max(0, self.frames - int(self.LIVE_HORIZON_S * self.fps))
+        res = analyze_sequence(self._sequence(start), self.body, self.weights)
+        offset = start / self.fps
+        pending_reps, pending_kcal, current = 0, 0.0, None
+        for b in res.bouts:
+            b_start, b_end = b.start_s + offset, b.end_s + offset
+            if b_start < self._committed_until:
+                continue
+            if b_end < now - 5.0:   # finished a while ago: will not change any more
+                self._committed_reps += b.reps
+                self._committed_kcal += b.kcal
+                self._committed_until = b_end
+            else:
+                pending_reps += b.reps
+                pending_kcal += b.kcal
+                if b_end >= now - 1.0:
+                    current = b.exercise
+        self._live = LiveState(now, bool(self._present.view(self.frames - 1)[0]) if self.frames else False,
+                               current, self._committed_reps + pending_reps,
+                               round(self._committed_kcal + pending_kcal, 2))
+
+    def finish(self, duration_s: float | None = None) -> AnalysisResult:
+        """Final result: the batch analysis of every frame pushed."""
+        name = getattr(self._backbone, "name", "blazepose_full")
+        return analyze_sequence(self._sequence(0, duration_s), self.body, self.weights, name)
+
+    def close(self) -> None:
+        if self._backbone is not None:
+            self._backbone.close()
+
+
+def analyze_video(path, body=None, progress: Callable[[float], None] | None = None,
+                  backbone: PoseBackbone | None = None, weights: EngineWeights | None = None,
+                  timings: dict | None = None) -> AnalysisResult:
+    """Analyse a video file. `progress(fraction)` is called as decoding advances."""
+    stream = FrameStream(str(path))
+    own = backbone is None
+    backbone = backbone or default_backbone()
+    backbone.reset()
+    analyzer = StreamingAnalyzer(body, stream.fps, weights, backbone)
+    analyzer.LIVE_EVERY_S = float("inf")   # no live estimates needed in batch mode
+    expected = max(1, int(stream.info.duration_s * stream.fps))
+    t0 = time.perf_counter()
+    try:
+        for fr in stream:
+            analyzer.frame_size = (fr.rgb.shape[1], fr.rgb.shape[0])
+            analyzer.push(fr.rgb)
+            if progress is not None and fr.index % 10 == 0:
+                progress(min(1.0, fr.index / expected))
+        result = analyzer.finish(stream.duration_s)
+    finally:
+        if own:
+            backbone.close()
+    if progress is not None:
+        progress(1.0)
+    if timings is not None:
+        timings["wall_s"] = time.perf_counter() - t0
+    return result

@@ -1,0 +1,191 @@
+"""Command line: `python -m inference {analyze,exercises,train,evaluate}`."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+from pathlib import Path
+
+DEFAULT_MANIFEST = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "exercise-clips" / "manifest.json"
+
+
+@contextlib.contextmanager
+def stdout_to_stderr():
+    """Send anything written to fd 1 (including native libraries) to stderr meanwhile, so
+    `--json` output is exactly the result object."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+@contextlib.contextmanager
+def quiet_stderr(enabled: bool):
+    """Drop native stderr chatter (TF Lite / glog) when not showing progress."""
+    if not enabled:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+class ProgressBar:
+    def __init__(self, stream, width=30):
+        self.stream, self.width, self.last = stream, width, -1
+
+    def __call__(self, frac: float):
+        pct = int(frac * 100)
+        if pct == self.last:
+            return
+        self.last = pct
+        filled = int(frac * self.width)
+        self.stream.write(f"\ranalysing [{'#' * filled}{'.' * (self.width - filled)}] {pct:3d}%")
+        if frac >= 1.0:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def _fmt_time(s: float) -> str:
+    return f"{int(s // 60)}:{s % 60:04.1f}"
+
+
+def print_table(res, out=sys.stdout) -> None:
+    w = out.write
+    w(f"duration {_fmt_time(res.duration_s)}  frames {res.frames_analysed} @ {res.analysis_fps:g} fps  "
+      f"person visible {res.person_visible_fraction:.0%}\n")
+    bm = res.body_metrics
+    w(f"body: {bm.weight_kg:g} kg, {bm.height_cm:g} cm, {bm.age:g} y, {bm.sex}"
+      + (f"  (defaults: {', '.join(bm.defaulted)})" if bm.defaulted else "") + "\n\n")
+    if not res.bouts:
+        w("no exercise found\n")
+    else:
+        w(f"{'exercise':18s} {'start':>7s} {'end':>7s} {'reps':>5s} {'hold s':>7s} {'MET':>5s} {'kcal':>6s} {'conf':>5s}\n")
+        for b in res.bouts:
+            hold = f"{b.hold_s:7.1f}" if b.hold_s is not None else f"{'':7s}"
+            w(f"{b.exercise:18s} {_fmt_time(b.start_s):>7s} {_fmt_time(b.end_s):>7s} {b.reps:5d} {hold} "
+              f"{b.met:5.1f} {b.kcal:6.1f} {b.confidence:5.2f}\n")
+    t = res.totals
+    reps = ", ".join(f"{k} {v}" for k, v in t.reps_by_exercise.items()) or "-"
+    w(f"\ntotal: {t.kcal:.1f} kcal, active {t.active_s:.0f} s, reps: {reps}\n")
+    w(f"model: {res.model.name} {res.model.version}\n")
+
+
+def cmd_analyze(a) -> int:
+    from .pose import quiet_native_logging
+    quiet_native_logging()
+    from . import analyze_video
+    from .calories import BodyMetrics
+    from .decode import probe
+    from .errors import InferenceError
+
+    body = BodyMetrics(a.weight, a.height, a.age, a.sex)
+    try:
+        info = probe(a.video)
+        show_progress = not a.json and info.duration_s > 10 and sys.stderr.isatty() or a.progress
+        progress = ProgressBar(sys.stderr) if show_progress and not a.json else None
+        with stdout_to_stderr(), quiet_stderr(progress is None):
+            res = analyze_video(a.video, body=body, progress=progress)
+    except InferenceError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if a.json:
+        sys.stdout.write(res.to_json() + "\n")
+    else:
+        print_table(res)
+    return 0
+
+
+def cmd_exercises(a) -> int:
+    from .calories import COMPENDIUM, EXERCISE_CODES, STATIC_EXERCISES
+    from .heads import load_weights
+    try:
+        vocab = load_weights().exercises + ["unknown"]
+    except Exception:
+        vocab = sorted(EXERCISE_CODES)
+    rows = []
+    for ex in vocab:
+        code = EXERCISE_CODES.get(ex, EXERCISE_CODES["unknown"])
+        met, desc = COMPENDIUM[code]
+        rows.append({"exercise": ex, "met": met, "compendium_code": code, "compendium_activity": desc,
+                     "static": ex in STATIC_EXERCISES})
+    if a.json:
+        print(json.dumps(rows))
+    else:
+        print(f"{'exercise':18s} {'MET':>5s}  code   compendium activity")
+        for r in rows:
+            print(f"{r['exercise']:18s} {r['met']:5.1f}  {r['compendium_code']}  {r['compendium_activity']}")
+    return 0
+
+
+def cmd_train(a) -> int:
+    from .pose import quiet_native_logging
+    quiet_native_logging()
+    from .train import train_command
+    train_command(a.manifest, steps=a.steps)
+    return 0
+
+
+def cmd_evaluate(a) -> int:
+    from .pose import quiet_native_logging
+    quiet_native_logging()
+    from .evaluate import evaluate, print_report
+    report = evaluate(a.manifest, folds=a.folds, steps=a.steps, reuse_folds=a.reuse_folds,
+                      log=lambda *x, **k: print(*x, file=sys.stderr))
+    if a.json:
+        print(json.dumps(report))
+    else:
+        print_report(report)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .train import STEPS
+    p = argparse.ArgumentParser(prog="python -m inference", description="coach analysis engine")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    an = sub.add_parser("analyze", help="analyse a video file")
+    an.add_argument("video")
+    an.add_argument("--weight", type=float, help="body weight in kg")
+    an.add_argument("--height", type=float, help="height in cm")
+    an.add_argument("--age", type=float, help="age in years")
+    an.add_argument("--sex", help="male or female")
+    an.add_argument("--json", action="store_true", help="print only the result JSON on stdout")
+    an.add_argument("--progress", action="store_true", help="always show the progress bar")
+    an.set_defaults(fn=cmd_analyze)
+    ex = sub.add_parser("exercises", help="list the exercise vocabulary with MET values")
+    ex.add_argument("--json", action="store_true")
+    ex.set_defaults(fn=cmd_exercises)
+    tr = sub.add_parser("train", help="train the shipped weights from a clip manifest")
+    tr.add_argument("--manifest", default=str(DEFAULT_MANIFEST))
+    tr.add_argument("--steps", type=int, default=STEPS)
+    tr.set_defaults(fn=cmd_train)
+    ev = sub.add_parser("evaluate", help="cross-validated evaluation on a clip manifest")
+    ev.add_argument("--manifest", default=str(DEFAULT_MANIFEST))
+    ev.add_argument("--folds", type=int, default=6)
+    ev.add_argument("--steps", type=int, default=STEPS)
+    ev.add_argument("--json", action="store_true")
+    ev.add_argument("--reuse-folds", action="store_true",
+                    help="keep/reuse fold models in .cache/folds (iterate on post-processing)")
+    ev.set_defaults(fn=cmd_evaluate)
+    return p
+
+
+def main(argv=None) -> int:
+    a = build_parser().parse_args(argv)
+    return a.fn(a)

@@ -1,0 +1,242 @@
+"""Repetition counting from the periodic structure of the skeleton signal.
+
+Class-agnostic core (works for exercises the classifier cannot name):
+
+1. candidate 1-D signals: joint angles, segment verticality, canonical joint positions and
+   image-space heights of hips/wrists (integrated image motion);
+2. each is smoothed and detrended (slow drift of camera or posture is not a repetition);
+3. the autocorrelation of each gives its periodicity and period; the most periodic signals
+   that agree on the period are sign-aligned and averaged into one "dominant" signal;
+4. a hysteresis state machine on that signal finds complete repetitions: leave the rest
+   position, pass the turning point, come back. The rest side is the side the person is on
+   at the start and end of the bout. Each repetition gets a start and end time (the rest
+   extremes around it), so partial repetitions at the edges are not counted.
+
+Class-aware part: `RepPrior` per exercise (learned by the training command) says how many
+counted repetitions one detected cycle is worth (e.g. 2 for per-side exercises whose
+dominant signal is the left-right cycle) and the expected period range.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .features import ANGLE_SLICE, IMAGE_MOTION_SLICE, N_STATIC, POS_SLICE, SEG_SLICE
+
+MIN_PERIOD_S = 0.3
+MAX_PERIOD_S = 8.0
+HYSTERESIS = 0.22          # thresholds at median +- this fraction of the robust range
+TOP_SIGNALS = 4
+MIN_RANGE = 0.08
+PREFER_SHORT = 0.0      # 0 disables the preference for the shorter period
+
+
+@dataclass
+class RepPrior:
+    cycles_per_rep: float = 1.0   # detected cycles per counted repetition (0.5 for per-side L/R signals)
+    rest: str = "edges"           # rest side: "edges" (where the bout starts/ends), "extended"
+                                  # (larger joint angles, e.g. standing), or "flexed"
+    min_period_s: float = MIN_PERIOD_S
+    max_period_s: float = MAX_PERIOD_S
+
+    def to_dict(self):
+        return {"cycles_per_rep": self.cycles_per_rep, "rest": self.rest,
+                "min_period_s": self.min_period_s, "max_period_s": self.max_period_s}
+
+
+@dataclass
+class RepCount:
+    reps: int
+    rep_frames: list[tuple[int, int]]   # (start, end) frame indices, relative to the segment
+    period_s: float | None
+    periodicity: float                  # autocorrelation peak of the dominant signal (0..1)
+    amplitude: float                    # robust range of the dominant signal
+    signal: np.ndarray                  # the dominant signal (for debugging / ROM)
+
+
+def _smooth(x: np.ndarray, sigma: float) -> np.ndarray:
+    if sigma <= 0 or len(x) < 3:
+        return x
+    r = int(3 * sigma + 0.5)
+    k = np.exp(-0.5 * (np.arange(-r, r + 1) / sigma) ** 2)
+    k /= k.sum()
+    pad = np.pad(x, ((r, r),) + ((0, 0),) * (x.ndim - 1), mode="edge")
+    if x.ndim == 1:
+        return np.convolve(pad, k, mode="valid")
+    return np.stack([np.convolve(pad[:, j], k, mode="valid") for j in range(x.shape[1])], axis=1)
+
+
+def _moving_average(x: np.ndarray, win: int) -> np.ndarray:
+    if win <= 1 or len(x) < 2:
+        return np.zeros_like(x)
+    win = min(win, len(x))
+    pad_l, pad_r = win // 2, win - 1 - win // 2
+    p = np.pad(x, ((pad_l, pad_r), (0, 0)), mode="reflect" if len(x) > max(pad_l, pad_r) else "edge")
+    c = np.cumsum(np.vstack([np.zeros((1, x.shape[1])), p]), axis=0)
+    return (c[win:] - c[:-win]) / win
+
+
+def candidate_signals(feats: np.ndarray, fps: float) -> np.ndarray:
+    """(n, k) raw candidate signals from the feature matrix of a segment."""
+    static = feats[:, :N_STATIC]
+    # Image-space heights: integrate vertical speed (features store speed / 10).
+    im_speed = feats[:, IMAGE_MOTION_SLICE] * 10.0
+    im_height = np.cumsum(im_speed, axis=0) / fps
+    angles, verticals = static[:, ANGLE_SLICE], static[:, SEG_SLICE]
+    # Left+right sums: alternating movements (lunges, high knees) repeat once per side in
+    # these, while each side alone repeats once per left-right cycle.
+    ang_sym = angles[:, 0::2] + angles[:, 1::2]
+    vert_sym = verticals[:, 1::2] + verticals[:, 2::2]
+    wrist_sym = im_height[:, 1:2] + im_height[:, 2:3]
+    return np.concatenate([angles, verticals, static[:, POS_SLICE], im_height,
+                           ang_sym, vert_sym, wrist_sym], axis=1)
+
+
+def _autocorr(x: np.ndarray) -> np.ndarray:
+    """Normalised autocorrelation of each column (lags 0..n-1), unbiased for lag length."""
+    n = len(x)
+    x = x - x.mean(axis=0)
+    f = np.fft.rfft(x, n=2 * n, axis=0)
+    ac = np.fft.irfft(f * np.conj(f), axis=0)[:n]
+    ac /= np.maximum(ac[:1], 1e-9)
+    ac *= n / np.maximum(n - np.arange(n), 1)[:, None]  # undo the taper of short overlaps
+    return ac
+
+
+def _best_peak(ac: np.ndarray, lo: int, hi: int) -> tuple[int, float]:
+    """Highest local maximum of an autocorrelation column inside [lo, hi]."""
+    hi = min(hi, len(ac) - 2)
+    best, best_v = 0, 0.0
+    for lag in range(max(lo, 1), hi + 1):
+        v = ac[lag]
+        if v > ac[lag - 1] and v >= ac[lag + 1] and v > best_v:
+            best, best_v = lag, float(v)
+    return best, best_v
+
+
+def dominant_signal(feats: np.ndarray, fps: float, prior: RepPrior | None = None):
+    """(signal, period_frames, periodicity) of the most periodic skeleton motion."""
+    prior = prior or RepPrior()
+    n = len(feats)
+    sig = _smooth(candidate_signals(feats, fps), sigma=max(0.6, fps * 0.06))
+    trend_win = int(round(min(prior.max_period_s * 1.25, max(n / fps / 2, 2.0)) * fps))
+    sig = sig - _moving_average(sig, trend_win)
+    scale = np.percentile(sig, 90, axis=0) - np.percentile(sig, 10, axis=0)
+    # Ignore channels that barely move: landmark jitter of a person standing still spans
+    # ~0.03-0.05 (torso lengths / fractions of 180 deg); a real repetition moves some joint
+    # by well over 0.1.
+    active = scale > MIN_RANGE
+    if n < 6 or not active.any():
+        return np.zeros(n), None, 0.0
+    ac = _autocorr(sig)
+    lo = int(np.floor(prior.min_period_s * fps))
+    # Need at least ~1.6 cycles inside the segment to call a lag periodic.
+    hi = int(min(prior.max_period_s * fps, n / 1.6))
+    peaks = [(_best_peak(ac[:, j], lo, hi) if active[j] else (0, 0.0)) for j in range(sig.shape[1])]
+    scores = np.array([v for _, v in peaks])
+    if scores.max() <= 0.1:
+        # Fewer than two cycles or no periodicity: use the largest-range channel, no period.
+        j = int(np.argmax(scale * active))
+        return _extension_positive(sig[:, j] / (scale[j] + 1e-9), sig), None, 0.0
+    order = np.argsort(-scores)
+    ref = order[0]
+    if PREFER_SHORT:
+        # Octave errors: a channel repeating twice as often, nearly as cleanly, is the one
+        # that counts each movement (e.g. per-side signal vs left-right cycle).
+        near = [j for j in order if scores[j] >= PREFER_SHORT * scores[ref] and peaks[j][0] > 0]
+        ref = min(near, key=lambda j: (peaks[j][0], -scores[j]))
+        order = np.array([ref] + [j for j in order if j != ref])
+    period = peaks[ref][0]
+    chosen = [ref]
+    for j in order[1:]:
+        if len(chosen) >= TOP_SIGNALS or scores[j] < 0.6 * scores[ref]:
+            break
+        if abs(peaks[j][0] - period) <= 0.2 * period + 1:
+            chosen.append(j)
+    zs = sig[:, chosen] / (scale[chosen] + 1e-9)
+    signs = np.sign((zs * zs[:, :1]).sum(axis=0))
+    signs[signs == 0] = 1
+    combined = (zs * signs).mean(axis=1)
+    return _extension_positive(combined, sig), period, float(scores[ref])
+
+
+def _extension_positive(s: np.ndarray, sig: np.ndarray) -> np.ndarray:
+    """Fix the arbitrary sign: high = body more extended (sum of joint angles larger)."""
+    n_ang = ANGLE_SLICE.stop - ANGLE_SLICE.start
+    ext = sig[:, :n_ang].sum(axis=1)      # candidate_signals puts the angles first
+    return -s if float(np.dot(s - s.mean(), ext - ext.mean())) < 0 else s
+
+
+def count_cycles(s: np.ndarray, period: int | None, hysteresis: float = HYSTERESIS, rest: str = "edges"):
+    """Complete rest -> turn -> rest cycles of a 1-D signal. Returns [(start, end)] frames.
+
+    rest: which side of the signal is the rest position: "edges" (the side the signal is on
+    at the start and end), "extended" (high values) or "flexed" (low values).
+    """
+    n = len(s)
+    if n < 4:
+        return []
+    lo_q, hi_q = np.percentile(s, 10), np.percentile(s, 90)
+    rng = hi_q - lo_q
+    if rng <= 1e-9:
+        return []
+    med = (lo_q + hi_q) / 2
+    # Rest side: where the bout starts and ends (people start and finish at rest). Look at a
+    # short edge only (a quarter period), or a cycle's worth would average out.
+    edge = max(2, min(n // 10, (period or 8) // 4))
+    edge_mean = np.concatenate([s[:edge], s[-edge:]]).mean()
+    if (rest == "edges" and edge_mean < med) or rest == "flexed":
+        s = -s
+        med = -med
+    hi_th, lo_th = med + hysteresis * rng, med - hysteresis * rng
+    near = 0.05 * rng
+
+    def leave_time(r0, r1):   # last frame of the rest phase close to its extreme
+        seg = s[r0:r1 + 1]
+        return r0 + int(np.flatnonzero(seg >= seg.max() - near)[-1])
+
+    def arrive_time(r0, r1):  # first frame of the rest phase close to its extreme
+        seg = s[r0:r1 + 1]
+        return r0 + int(np.flatnonzero(seg >= seg.max() - near)[0])
+
+    reps: list[tuple[int, int]] = []
+    state = "seek_rest"       # wait until the person is at rest once
+    r0 = 0                    # first frame of the current rest phase
+    pending_start = None      # start of a repetition that has come back to rest
+    for i in range(n):
+        v = s[i]
+        if state == "seek_rest":
+            if v >= hi_th:
+                state, r0 = "rest", i
+        elif state == "rest":
+            if v < lo_th:
+                if pending_start is not None:
+                    reps.append((pending_start, arrive_time(r0, i - 1)))
+                    pending_start = None
+                state, turn_start = "turn", leave_time(r0, i - 1)
+        else:  # turn
+            if v >= hi_th:
+                state, r0, pending_start = "rest", i, turn_start
+    if state == "rest" and pending_start is not None:
+        reps.append((pending_start, arrive_time(r0, n - 1)))
+    return reps
+
+
+def count_reps(feats: np.ndarray, fps: float, prior: RepPrior | None = None) -> RepCount:
+    prior = prior or RepPrior()
+    s, period, periodicity = dominant_signal(feats, fps, prior)
+    cycles = count_cycles(s, period, rest=prior.rest)
+    amp = float(np.percentile(s, 90) - np.percentile(s, 10)) if len(s) else 0.0
+    if prior.cycles_per_rep < 1.0 and cycles:
+        # One detected cycle holds two counted reps (left + right): split each cycle.
+        split = []
+        for a, b in cycles:
+            m = (a + b) // 2
+            split += [(a, m), (m, b)]
+        cycles = split
+    elif prior.cycles_per_rep > 1.0 and cycles:
+        k = int(round(prior.cycles_per_rep))
+        cycles = [(cycles[i][0], cycles[i + k - 1][1]) for i in range(0, len(cycles) - k + 1, k)]
+    return RepCount(len(cycles), cycles, period / fps if period else None, periodicity, amp, s)

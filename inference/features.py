@@ -1,0 +1,171 @@
+"""Skeleton features: a normalised, view-robust description of each analysed frame.
+
+Input is a `LandmarkSequence` (BlazePose image + world landmarks). Output is a
+(frames x FEATURE_DIM) float32 matrix with no NaNs:
+
+* canonical 3D joint positions: world landmarks centred on the mid-hip, scaled by torso
+  length and rotated about the vertical axis so the hip line points along +x (camera yaw
+  and distance no longer matter);
+* joint angles (elbows, shoulders, hips, knees) from the 3D skeleton;
+* verticality of body segments (torso, arms, thighs, shins) -> standing vs lying;
+* image-space body motion (mid-hip / wrist vertical speed in torso lengths per second),
+  which world landmarks cannot show (they are always hip-centred, so a jump is invisible);
+* velocities of all of the above.
+
+Short gaps without a person (< MAX_GAP_S) are interpolated; longer gaps stay zero and the
+`present` channel says so. Mirror images are handled by `mirror()` (used as augmentation).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .landmarks import LandmarkSequence
+
+# BlazePose landmark indices.
+NOSE, L_SH, R_SH, L_EL, R_EL, L_WR, R_WR = 0, 11, 12, 13, 14, 15, 16
+L_HIP, R_HIP, L_KN, R_KN, L_AN, R_AN, L_FT, R_FT = 23, 24, 25, 26, 27, 28, 31, 32
+
+#: Joints kept as canonical coordinates.
+JOINTS = [NOSE, L_SH, R_SH, L_EL, R_EL, L_WR, R_WR, L_HIP, R_HIP, L_KN, R_KN, L_AN, R_AN, L_FT, R_FT]
+
+#: Left/right swap of all 33 BlazePose landmarks (for mirroring).
+MIRROR_PERM = np.arange(33)
+for a, b in [(1, 4), (2, 5), (3, 6), (7, 8), (9, 10), (11, 12), (13, 14), (15, 16), (17, 18),
+             (19, 20), (21, 22), (23, 24), (25, 26), (27, 28), (29, 30), (31, 32)]:
+    MIRROR_PERM[a], MIRROR_PERM[b] = b, a
+
+ANGLES = [  # (a, vertex, c)
+    (L_SH, L_EL, L_WR), (R_SH, R_EL, R_WR),      # elbows
+    (L_HIP, L_SH, L_EL), (R_HIP, R_SH, R_EL),    # shoulders
+    (L_SH, L_HIP, L_KN), (R_SH, R_HIP, R_KN),    # hips
+    (L_HIP, L_KN, L_AN), (R_HIP, R_KN, R_AN),    # knees
+]
+SEGMENTS = [  # (from, to) whose vertical component is a feature
+    ("hip", "sh"), (L_SH, L_EL), (R_SH, R_EL), (L_EL, L_WR), (R_EL, R_WR),
+    (L_HIP, L_KN), (R_HIP, R_KN), (L_KN, L_AN), (R_KN, R_AN),
+]
+
+MAX_GAP_S = 1.0
+
+N_POS = len(JOINTS) * 3
+N_STATIC = N_POS + len(ANGLES) + len(SEGMENTS) + 2   # + image torso tilt (cos, sin)
+N_IMAGE_MOTION = 3                                    # mid-hip, left wrist, right wrist dy/dt
+FEATURE_DIM = 2 * N_STATIC + N_IMAGE_MOTION + 1      # + velocities + present flag
+
+# Slices used elsewhere (counting picks signals from these).
+POS_SLICE = slice(0, N_POS)
+ANGLE_SLICE = slice(N_POS, N_POS + len(ANGLES))
+SEG_SLICE = slice(N_POS + len(ANGLES), N_POS + len(ANGLES) + len(SEGMENTS))
+STATIC_SLICE = slice(0, N_STATIC)
+IMAGE_MOTION_SLICE = slice(2 * N_STATIC, 2 * N_STATIC + N_IMAGE_MOTION)
+PRESENT_COL = FEATURE_DIM - 1
+
+
+def mirror(seq: LandmarkSequence) -> LandmarkSequence:
+    """The same motion seen in a mirror: flip x and swap left/right landmarks."""
+    image = seq.image[:, MIRROR_PERM].copy()
+    image[..., 0] = 1.0 - image[..., 0]
+    world = seq.world[:, MIRROR_PERM].copy()
+    world[..., 0] = -world[..., 0]
+    return LandmarkSequence(seq.fps, image, seq.visibility[:, MIRROR_PERM].copy(), world,
+                            seq.present.copy(), seq.frame_size, seq.duration_s)
+
+
+def _fill_gaps(x: np.ndarray, present: np.ndarray, max_gap: int) -> tuple[np.ndarray, np.ndarray]:
+    """Linear interpolation over runs of missing frames no longer than max_gap."""
+    n = len(present)
+    filled = present.copy()
+    x = x.copy()
+    idx = np.flatnonzero(present)
+    if len(idx) == 0:
+        return x, filled
+    for a, b in zip(idx[:-1], idx[1:]):
+        gap = b - a - 1
+        if 0 < gap <= max_gap:
+            w = (np.arange(1, gap + 1) / (gap + 1))[:, None, None]
+            x[a + 1:b] = x[a] * (1 - w) + x[b] * w
+            filled[a + 1:b] = True
+    return x, filled
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / (np.linalg.norm(v, axis=-1, keepdims=True) + 1e-6)
+
+
+def _angle(a, b, c) -> np.ndarray:
+    u, v = _unit(a - b), _unit(c - b)
+    return np.arccos(np.clip((u * v).sum(-1), -1.0, 1.0)) / np.pi
+
+
+def static_features(world: np.ndarray, image: np.ndarray, aspect: float) -> np.ndarray:
+    """Per-frame features that need no neighbours. world/image: (N, 33, 3), no NaNs."""
+    hip = (world[:, L_HIP] + world[:, R_HIP]) / 2
+    sh = (world[:, L_SH] + world[:, R_SH]) / 2
+    torso = np.linalg.norm(sh - hip, axis=-1)
+    torso = np.maximum(torso, 0.05)[:, None, None]
+    centred = (world - hip[:, None]) / torso
+    # Yaw canonicalisation: rotate about the vertical (y) axis so the hip line is +x.
+    hip_line = centred[:, L_HIP] - centred[:, R_HIP]
+    yaw = np.arctan2(hip_line[:, 2], hip_line[:, 0])
+    c, s = np.cos(yaw)[:, None], np.sin(yaw)[:, None]
+    rx = centred[..., 0] * c + centred[..., 2] * s
+    rz = -centred[..., 0] * s + centred[..., 2] * c
+    canon = np.stack([rx, centred[..., 1], rz], axis=-1)
+    pos = canon[:, JOINTS].reshape(len(world), -1)
+
+    angles = np.stack([_angle(world[:, a], world[:, b], world[:, c]) for a, b, c in ANGLES], axis=1)
+
+    def point(k):
+        return sh if k == "sh" else hip if k == "hip" else world[:, k]
+    # World y points down; "up" component of each segment direction.
+    verticals = np.stack([-_unit(point(b) - point(a))[:, 1] for a, b in SEGMENTS], axis=1)
+
+    # Torso tilt in the image plane (pixels made square with the frame aspect).
+    ih = (image[:, L_HIP, :2] + image[:, R_HIP, :2]) / 2
+    ish = (image[:, L_SH, :2] + image[:, R_SH, :2]) / 2
+    d = (ish - ih) * np.array([aspect, 1.0])
+    d = _unit(d)
+    tilt = np.stack([-d[:, 1], np.abs(d[:, 0])], axis=1)   # |x| -> mirror invariant
+    return np.concatenate([pos, angles, verticals, tilt], axis=1).astype(np.float32)
+
+
+def image_motion(image: np.ndarray, aspect: float, fps: float) -> np.ndarray:
+    """Vertical speed of mid-hip and wrists in the image, in torso lengths per second."""
+    ih = (image[:, L_HIP, :2] + image[:, R_HIP, :2]) / 2
+    ish = (image[:, L_SH, :2] + image[:, R_SH, :2]) / 2
+    torso_px = np.linalg.norm((ish - ih) * np.array([aspect, 1.0]), axis=-1)
+    # Torso length in the image is noisy frame to frame; a running median would need the
+    # future, so use a causal exponential average to keep streaming == batch trivially.
+    scale = np.empty_like(torso_px)
+    acc = None
+    for i, v in enumerate(torso_px):
+        acc = v if acc is None else 0.9 * acc + 0.1 * v
+        scale[i] = max(acc, 0.02)
+    ys = np.stack([ih[:, 1], image[:, L_WR, 1], image[:, R_WR, 1]], axis=1)
+    dy = np.vstack([np.zeros((1, 3)), np.diff(ys, axis=0)]) * fps
+    return (-dy / scale[:, None]).astype(np.float32)
+
+
+def sequence_features(seq: LandmarkSequence) -> tuple[np.ndarray, np.ndarray]:
+    """(features (N, FEATURE_DIM), usable (N,) bool) for a landmark sequence."""
+    n = len(seq)
+    if n == 0:
+        return np.zeros((0, FEATURE_DIM), np.float32), np.zeros(0, bool)
+    max_gap = int(round(MAX_GAP_S * seq.fps))
+    world, usable = _fill_gaps(np.nan_to_num(seq.world), seq.present, max_gap)
+    image, _ = _fill_gaps(np.nan_to_num(seq.image), seq.present, max_gap)
+    w, h = seq.frame_size
+    aspect = (w / h) if h else 1.0
+    st = static_features(world, image, aspect)
+    st[~usable] = 0.0
+    vel = np.vstack([np.zeros((1, st.shape[1]), np.float32), np.diff(st, axis=0)]) * seq.fps
+    # No velocity across a person appearing / disappearing.
+    edge = np.concatenate([[True], usable[1:] != usable[:-1]]) | ~usable
+    vel[edge] = 0.0
+    vel = np.clip(vel, -20, 20)
+    im = image_motion(image, aspect, seq.fps)
+    im[edge] = 0.0
+    im = np.clip(im, -20, 20)
+    feats = np.concatenate([st, vel / 10.0, im / 10.0, usable[:, None].astype(np.float32)], axis=1)
+    return np.nan_to_num(feats).astype(np.float32), usable

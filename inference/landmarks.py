@@ -1,0 +1,133 @@
+"""Per-video landmark sequences, their extraction from video, and an on-disk cache.
+
+The cache (npz per clip, keyed by clip id + backbone version + analysis fps) lets training
+and evaluation skip the pose backbone, which is ~95% of the cost of analysing a video.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .decode import ANALYSIS_FPS, FrameStream
+from .pose import N_LANDMARKS, PoseBackbone, PoseFrame
+
+#: Default cache location: <repo>/.cache/landmarks (gitignored).
+DEFAULT_CACHE_DIR = Path(os.environ.get(
+    "COACH_LANDMARK_CACHE", Path(__file__).resolve().parent.parent / ".cache" / "landmarks"))
+
+
+@dataclass
+class LandmarkSequence:
+    """Landmarks on a regular time grid; rows without a person are NaN, present=False."""
+
+    fps: float
+    image: np.ndarray       # (N, 33, 3)
+    visibility: np.ndarray  # (N, 33)
+    world: np.ndarray       # (N, 33, 3)
+    present: np.ndarray     # (N,) bool
+    frame_size: tuple[int, int]  # (width, height) of the analysed frames
+    duration_s: float
+
+    def __len__(self) -> int:
+        return len(self.present)
+
+    @property
+    def t(self) -> np.ndarray:
+        return np.arange(len(self)) / self.fps
+
+    @classmethod
+    def empty(cls, fps: float, frame_size=(0, 0)) -> LandmarkSequence:
+        return cls(fps, np.zeros((0, N_LANDMARKS, 3), np.float32), np.zeros((0, N_LANDMARKS), np.float32),
+                   np.zeros((0, N_LANDMARKS, 3), np.float32), np.zeros(0, bool), frame_size, 0.0)
+
+    @classmethod
+    def from_frames(cls, frames: list[PoseFrame | None], fps: float, frame_size, duration_s) -> LandmarkSequence:
+        n = len(frames)
+        image = np.full((n, N_LANDMARKS, 3), np.nan, np.float32)
+        vis = np.zeros((n, N_LANDMARKS), np.float32)
+        world = np.full((n, N_LANDMARKS, 3), np.nan, np.float32)
+        present = np.zeros(n, bool)
+        for i, f in enumerate(frames):
+            if f is not None:
+                image[i], vis[i], world[i], present[i] = f.image, f.visibility, f.world, True
+        return cls(fps, image, vis, world, present, tuple(frame_size), float(duration_s))
+
+    def frame(self, i: int) -> PoseFrame | None:
+        if not self.present[i]:
+            return None
+        return PoseFrame(self.image[i], self.visibility[i], self.world[i])
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez_compressed(tmp, fps=self.fps, image=self.image, visibility=self.visibility,
+                            world=self.world, present=self.present,
+                            frame_size=np.array(self.frame_size), duration_s=self.duration_s)
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path) -> LandmarkSequence:
+        z = np.load(path)
+        return cls(float(z["fps"]), z["image"], z["visibility"], z["world"], z["present"].astype(bool),
+                   tuple(int(v) for v in z["frame_size"]), float(z["duration_s"]))
+
+
+ProgressFn = Callable[[float], None]
+
+
+def extract_landmarks(path: str, backbone: PoseBackbone, fps: float = ANALYSIS_FPS,
+                      progress: ProgressFn | None = None,
+                      on_frame: Callable[[int, PoseFrame | None], None] | None = None):
+    """Decode `path` and run the backbone on every analysis frame.
+
+    Returns (LandmarkSequence, stats) where stats has decode/pose seconds.
+    """
+    stream = FrameStream(path, fps=fps)
+    backbone.reset()
+    frames: list[PoseFrame | None] = []
+    expected = max(1, int(stream.info.duration_s * fps))
+    frame_size = (0, 0)
+    t_pose = 0.0
+    t0 = time.perf_counter()
+    for fr in stream:
+        frame_size = (fr.rgb.shape[1], fr.rgb.shape[0])
+        s = time.perf_counter()
+        pf = backbone.process(fr.rgb)
+        t_pose += time.perf_counter() - s
+        frames.append(pf)
+        if on_frame is not None:
+            on_frame(fr.index, pf)
+        if progress is not None and fr.index % 10 == 0:
+            progress(min(1.0, (fr.index + 1) / expected))
+    wall = time.perf_counter() - t0
+    if progress is not None:
+        progress(1.0)
+    seq = LandmarkSequence.from_frames(frames, fps, frame_size, stream.duration_s)
+    return seq, {"wall_s": wall, "pose_s": t_pose, "decode_s": wall - t_pose}
+
+
+def cache_path(clip_id: str, backbone_version: str, fps: float, cache_dir: Path = DEFAULT_CACHE_DIR) -> Path:
+    return Path(cache_dir) / f"{clip_id}__{backbone_version}__{fps:g}fps.npz"
+
+
+def cached_landmarks(clip_id: str, video_path: str, backbone: PoseBackbone, fps: float = ANALYSIS_FPS,
+                     cache_dir: Path = DEFAULT_CACHE_DIR) -> LandmarkSequence:
+    """Landmarks for a clip, from the cache or extracted (and cached) now.
+
+    `backbone` is only run on a cache miss, so a lazily created backbone costs nothing when
+    everything is cached.
+    """
+    p = cache_path(clip_id, backbone.version, fps, cache_dir)
+    if p.exists():
+        return LandmarkSequence.load(p)
+    seq, stats = extract_landmarks(video_path, backbone, fps)
+    seq.save(p)
+    with open(p.with_suffix(".timing"), "w") as f:
+        f.write(f"{stats['wall_s']:.3f} {stats['pose_s']:.3f} {seq.duration_s:.3f}\n")
+    return seq

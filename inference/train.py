@@ -1,0 +1,194 @@
+"""Training: landmark cache -> augmented feature sequences -> window classifier + priors.
+
+`python -m inference train --manifest M` runs `train_weights` on every clip of the manifest
+and writes `inference/weights/engine.pt`. Everything is seeded, so the same cache gives the
+same weights (up to floating-point non-determinism across machines).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+
+import numpy as np
+import torch
+from torch import nn
+
+from .augment import random_augment
+from .counting import RepPrior, count_reps
+from .dataset import NON_EXERCISE, Clip, exercise_labels, load_manifest
+from .features import sequence_features
+from .heads import IDLE, WINDOW, EngineWeights, WindowClassifier
+from .landmarks import LandmarkSequence, cached_landmarks
+from .pose import default_backbone
+
+N_AUGMENT = 6          # random augmented copies per clip (plus the original and its mirror)
+TRAIN_STRIDE = 3
+STEPS = 1200
+BATCH = 128
+SEED = 1234
+
+
+def load_clips(manifest: str, log=print) -> tuple[list[Clip], dict[str, LandmarkSequence]]:
+    """Clips of the manifest and their landmarks (extracted into the cache when missing)."""
+    clips = load_manifest(manifest)
+    backbone = default_backbone()   # lazy: mediapipe only starts on a cache miss
+    seqs = {}
+    for c in clips:
+        seqs[c.id] = cached_landmarks(c.id, str(c.video_path), backbone)
+    backbone.close()
+    return clips, seqs
+
+
+def frame_labels(clip: Clip, n: int, fps: float) -> np.ndarray:
+    out = np.array([IDLE] * n, dtype=object)
+    t = (np.arange(n) + 0.5) / fps
+    for b in clip.bouts:
+        if b.label not in NON_EXERCISE:
+            out[(t >= b.start) & (t < b.end)] = b.label
+    return out
+
+
+def _clip_versions(seq: LandmarkSequence, rng: np.random.Generator, n_aug: int):
+    from .features import mirror
+    n = len(seq)
+    yield seq, np.arange(n)
+    yield mirror(seq), np.arange(n)
+    for _ in range(n_aug):
+        yield random_augment(seq, rng)
+
+
+def build_training_set(clips, seqs, labels, n_aug=N_AUGMENT, seed=SEED):
+    """Concatenated feature sequences + window starts, labels and clip ids (windows never
+    cross clips). Returns (feats, starts, ys, window_clip, row_clip)."""
+    rng = np.random.default_rng(seed)
+    index = {l: i for i, l in enumerate(labels)}
+    feats_all, starts, ys, wclip, rclip = [], [], [], [], []
+    offset = 0
+    for c in clips:
+        seq = seqs[c.id]
+        if len(seq) < WINDOW:
+            continue
+        lab = frame_labels(c, len(seq), seq.fps)
+        for v, src in _clip_versions(seq, rng, n_aug):
+            f, usable = sequence_features(v)
+            vl = lab[np.clip(src, 0, len(lab) - 1)]
+            for s in range(0, len(f) - WINDOW + 1, TRAIN_STRIDE):
+                if usable[s:s + WINDOW].mean() < 0.6:
+                    continue
+                mid = vl[s + WINDOW // 4: s + 3 * WINDOW // 4]
+                label = Counter(mid).most_common(1)[0][0]
+                starts.append(offset + s)
+                ys.append(index[label])
+                wclip.append(c.id)
+            feats_all.append(f)
+            rclip.append(np.full(len(f), c.id, dtype=object))
+            offset += len(f)
+    return (np.concatenate(feats_all), np.array(starts), np.array(ys), np.array(wclip, dtype=object),
+            np.concatenate(rclip))
+
+
+def fit_classifier(feats, starts, ys, n_classes, steps=STEPS, seed=SEED, log=None, rows=None):
+    """Train the window classifier; `rows` (bool mask) limits the normalisation statistics
+    to the training clips' frames."""
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    ref = feats if rows is None else feats[rows]
+    mean = ref.mean(axis=0)
+    std = ref.std(axis=0) + 1e-3
+    x = torch.from_numpy(((feats - mean) / std).astype(np.float32))
+    counts = np.bincount(ys, minlength=n_classes).astype(float)
+    # Balanced-ish sampling: rare exercises (one clip) are seen far more often than their
+    # share, but not so often that their few windows are memorised.
+    w = 1.0 / np.sqrt(np.maximum(counts[ys], 1)) / np.sqrt(np.maximum(counts[ys], 1)) ** 0.5
+    w /= w.sum()
+    model = WindowClassifier(feats.shape[1], n_classes)
+    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-3)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps)
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)
+    ar = torch.arange(WINDOW)
+    model.train()
+    for step in range(steps):
+        idx = rng.choice(len(starts), size=BATCH, p=w)
+        gather = torch.from_numpy(starts[idx])[:, None] + ar[None, :]
+        xb = x[gather]
+        xb = xb + 0.05 * torch.randn_like(xb)
+        yb = torch.from_numpy(ys[idx]).long()
+        loss = loss_fn(model(xb), yb)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        if log and (step + 1) % 500 == 0:
+            log(f"  step {step + 1}/{steps} loss {loss.item():.3f}")
+    model.eval()
+    return model, mean, std
+
+
+def exercise_bouts(clip: Clip):
+    return [b for b in clip.bouts if b.label not in NON_EXERCISE]
+
+
+PRIOR_OPTIONS = [RepPrior(cycles_per_rep=c, rest=r) for r in ("edges", "extended", "flexed")
+                 for c in (1.0, 0.5, 2.0)]
+
+
+def fit_rep_priors(clips, seqs, labels) -> tuple[dict[str, RepPrior], dict[str, float]]:
+    """Per exercise: counting prior (cycles per rep, rest side) and typical cadence, chosen
+    on the true exercise bouts of the training clips."""
+    errors = defaultdict(lambda: np.zeros(len(PRIOR_OPTIONS)))
+    cadence = defaultdict(list)
+    for c in clips:
+        seq = seqs[c.id]
+        feats, _ = sequence_features(seq)
+        for b in exercise_bouts(c):
+            if b.reps is None or b.reps <= 0:
+                continue
+            a, e = int(b.start * seq.fps), min(len(seq), int(np.ceil(b.end * seq.fps)))
+            if e - a < 6:
+                continue
+            for k, opt in enumerate(PRIOR_OPTIONS):
+                pred = count_reps(feats[a:e], seq.fps, opt).reps
+                errors[b.label][k] += abs(pred - b.reps) / b.reps
+            cadence[b.label].append(b.reps / max(b.end - b.start, 1e-3) * 60)
+    priors = {}
+    for label, err in errors.items():
+        k = int(np.argmin(err))
+        # Keep the neutral prior (index 0) unless another is clearly better: few clips per label.
+        if err[k] < err[0] * 0.8 - 0.1:
+            priors[label] = PRIOR_OPTIONS[k]
+    typical = {l: float(np.median(v)) for l, v in cadence.items()}
+    return priors, typical
+
+
+def train_weights(clips, seqs, labels=None, steps=STEPS, seed=SEED, log=print, prebuilt=None) -> EngineWeights:
+    """Train on `clips`. `prebuilt`: a build_training_set() result over a superset of clips
+    (cross-validation builds the augmented set once and selects each fold's clips)."""
+    labels = labels or (exercise_labels(clips) + [IDLE])
+    t0 = time.perf_counter()
+    if prebuilt is None:
+        prebuilt = build_training_set(clips, seqs, labels, seed=seed)
+    feats, starts, ys, wclip, rclip = prebuilt
+    ids = {c.id for c in clips}
+    keep = np.array([c in ids for c in wclip])
+    rows = np.array([c in ids for c in rclip])
+    starts, ys = starts[keep], ys[keep]
+    if log:
+        log(f"  {len(starts)} training windows from {len(clips)} clips ({time.perf_counter() - t0:.0f}s)")
+    model, mean, std = fit_classifier(feats, starts, ys, len(labels), steps=steps, seed=seed, log=log,
+                                      rows=rows)
+    priors, typical = fit_rep_priors(clips, seqs, labels)
+    return EngineWeights(labels=labels, feat_mean=mean, feat_std=std,
+                         state_dict={k: v.detach().clone() for k, v in model.state_dict().items()},
+                         rep_priors=priors, typical_cadence=typical, version="in-memory")
+
+
+def train_command(manifest: str, out=None, steps=STEPS, log=print) -> EngineWeights:
+    torch.set_num_threads(2)
+    clips, seqs = load_clips(manifest, log)
+    clips = [c for c in clips if c.split == "dev"]
+    w = train_weights(clips, seqs, steps=steps, log=log)
+    from .heads import WEIGHTS_PATH
+    w.save(out or WEIGHTS_PATH)
+    log(f"wrote {out or WEIGHTS_PATH}")
+    return w

@@ -1,0 +1,34 @@
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def dataset_dir() -> Path:
+    env = os.environ.get("COACH_DATASET_DIR")
+    return Path(env) if env else (REPO / ".." / "shared" / "datasets" / "exercise-clips").resolve()
+
+
+@pytest.fixture(scope="session")
+def dataset():
+    d = dataset_dir()
+    if not (d / "manifest.json").exists():
+        pytest.skip(f"exercise-clips dataset not found at {d} (set COACH_DATASET_DIR)")
+    return d
+
+
+@pytest.fixture(scope="session")
+def tiny_weights():
+    """Randomly initialised (seeded) heads: exercises the analysis path without training."""
+    from inference.features import FEATURE_DIM
+    from inference.heads import EngineWeights, WindowClassifier
+
+    torch.manual_seed(0)
+    labels = ["squat", "jumping_jack", "idle"]
+    m = WindowClassifier(FEATURE_DIM, len(labels))
+    return EngineWeights(labels=labels, feat_mean=np.zeros(FEATURE_DIM, np.float32),
+                         feat_std=np.ones(FEATURE_DIM, np.float32), state_dict=m.state_dict())

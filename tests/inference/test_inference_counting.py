@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+from inference_synth import FPS, squat_sequence
+
+from inference.counting import RepPrior, count_cycles, count_reps
+from inference.features import FEATURE_DIM, mirror, sequence_features
+
+
+@pytest.mark.parametrize("n_reps,period", [(6, 2.5), (10, 1.2), (4, 4.0)])
+def test_synthetic_squats_are_counted_with_their_times(n_reps, period):
+    seq, true_reps = squat_sequence(n_reps=n_reps, period_s=period)
+    feats, usable = sequence_features(seq)
+    assert feats.shape == (len(seq), FEATURE_DIM) and usable.all()
+    rc = count_reps(feats, FPS)
+    assert rc.reps == n_reps
+    assert rc.period_s == pytest.approx(period, rel=0.15)
+    times = np.array(rc.rep_frames) / FPS
+    # Each rep starts when the person leaves standing and ends when they are back: within a
+    # fifth of a period of the true standing instants, in order and not overlapping.
+    np.testing.assert_allclose(times, np.array(true_reps), atol=0.2 * period)
+    assert (times[:, 1] > times[:, 0]).all() and (times[1:, 0] >= times[:-1, 1] - 1e-9).all()
+
+
+def test_counting_is_mirror_invariant():
+    seq, _ = squat_sequence(n_reps=5, period_s=2.0, seed=3)
+    a = count_reps(sequence_features(seq)[0], FPS).reps
+    b = count_reps(sequence_features(mirror(seq))[0], FPS).reps
+    assert a == b == 5
+
+
+def test_partial_rep_at_the_end_is_not_counted():
+    t = np.arange(0, 11.25, 0.1)          # 4.5 cycles of period 2.5: ends at the turning point
+    s = np.cos(2 * np.pi * t / 2.5)
+    assert len(count_cycles(s, 25)) == 4
+
+
+def test_no_motion_counts_nothing():
+    rng = np.random.default_rng(0)
+    assert count_cycles(rng.normal(0, 0.01, 100), None) == [] or \
+        len(count_cycles(rng.normal(0, 0.01, 100), None)) < 20  # noise: never a clean count
+    seq, _ = squat_sequence(n_reps=0, rest_before_s=5, rest_after_s=5)
+    assert count_reps(sequence_features(seq)[0], FPS).reps == 0
+
+
+def test_per_side_prior_splits_cycles():
+    seq, _ = squat_sequence(n_reps=4, period_s=2.5)
+    feats = sequence_features(seq)[0]
+    assert count_reps(feats, FPS, RepPrior(cycles_per_rep=0.5)).reps == 8
+    assert count_reps(feats, FPS, RepPrior(cycles_per_rep=2.0)).reps == 2

@@ -1,0 +1,49 @@
+import numpy as np
+
+from inference.postprocess import MIN_BOUT_S, segment, viterbi_labels
+
+LABELS = ["squat", "push_up", "idle"]
+FPS = 10.0
+
+
+def _probs(spec):
+    """spec: list of (label, seconds) -> (N, 3) confident probabilities with mild noise."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for label, secs in spec:
+        k = LABELS.index(label)
+        p = np.full((int(secs * FPS), 3), 0.1)
+        p[:, k] = 0.8
+        rows.append(p)
+    p = np.concatenate(rows) + rng.uniform(0, 0.05, (sum(len(r) for r in rows), 3))
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def test_idle_time_stays_outside_bouts():
+    p = _probs([("idle", 4), ("squat", 10), ("idle", 5), ("push_up", 8), ("idle", 3)])
+    segs = segment(p, np.ones(len(p), bool), LABELS, FPS)
+    assert [s.label for s in segs] == ["squat", "push_up"]
+    assert (segs[0].start, segs[0].end) == (40, 140)
+    assert (segs[1].start, segs[1].end) == (190, 270)
+
+
+def test_no_person_time_is_never_inside_a_bout():
+    p = _probs([("squat", 20)])
+    usable = np.ones(len(p), bool)
+    usable[80:120] = False                      # person leaves for 4 s
+    segs = segment(p, usable, LABELS, FPS)
+    assert len(segs) == 2
+    assert segs[0].end <= 80 and segs[1].start >= 120
+
+
+def test_flicker_is_smoothed_and_short_runs_dropped():
+    p = _probs([("idle", 5), ("squat", 3), ("push_up", 0.3), ("squat", 4), ("idle", 5),
+                ("push_up", MIN_BOUT_S / 2), ("idle", 5)])
+    segs = segment(p, np.ones(len(p), bool), LABELS, FPS)
+    assert [s.label for s in segs] == ["squat"]
+    assert segs[0].end - segs[0].start >= 70
+
+
+def test_viterbi_without_penalty_is_argmax():
+    p = _probs([("idle", 1), ("squat", 1), ("push_up", 1)])
+    np.testing.assert_array_equal(viterbi_labels(p, penalty=0.0), p.argmax(axis=1))

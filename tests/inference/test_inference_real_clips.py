@@ -1,0 +1,62 @@
+"""End-to-end checks on a few short real clips (skipped when the dataset is absent).
+
+These clips are part of the shipped model's training data, so they check that the whole
+path (decode -> pose -> heads -> post-processing -> CLI) works on real footage; the honest,
+cross-validated figures come from `python -m inference evaluate`.
+"""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from inference import analyze_video
+from inference.heads import WEIGHTS_PATH
+
+pytestmark = pytest.mark.skipif(not WEIGHTS_PATH.exists(), reason="no shipped weights (run train)")
+
+CLIPS = {  # id: (label, reps)
+    "techbusa__videos-jumping-jacks": ("jumping_jack", 4),
+    "apurvo2004__burpees": ("burpee", 2),
+}
+
+
+def _clip(dataset, cid):
+    m = json.loads((dataset / "manifest.json").read_text())
+    rec = next(r for r in m if r["id"] == cid)
+    return dataset / rec["video"]
+
+
+@pytest.mark.parametrize("cid", sorted(CLIPS))
+def test_real_clip_label_and_count(dataset, cid):
+    label, reps = CLIPS[cid]
+    res = analyze_video(_clip(dataset, cid), body={"weight_kg": 70})
+    assert res.frames_analysed > 30 and res.person_visible_fraction > 0.8
+    assert res.bouts, "no bout found"
+    main = max(res.bouts, key=lambda b: b.end_s - b.start_s)
+    assert main.exercise == label
+    assert abs(res.totals.reps_by_exercise.get(label, 0) - reps) <= 1
+    assert res.totals.kcal > 0
+    for b in res.bouts:
+        assert 0 <= b.start_s < b.end_s <= res.duration_s + 0.2
+        for a, e in b.rep_times_s:
+            assert b.start_s <= a < e <= b.end_s
+
+
+def test_cli_json_is_only_the_result(dataset):
+    path = _clip(dataset, "techbusa__videos-jumping-jacks")
+    out = subprocess.run([sys.executable, "-m", "inference", "analyze", str(path), "--json",
+                          "--weight", "80", "--sex", "male"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    d = json.loads(out.stdout)          # stdout is exactly one JSON object
+    assert d["body_metrics"]["weight_kg"] == 80 and d["body_metrics"]["sex"] == "male"
+    assert {"bouts", "totals", "model", "duration_s"} <= set(d)
+
+
+def test_cli_reports_a_bad_file(tmp_path):
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"not a video at all" * 100)
+    out = subprocess.run([sys.executable, "-m", "inference", "analyze", str(bad), "--json"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and out.stdout == "" and "error" in out.stderr

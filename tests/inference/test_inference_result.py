@@ -1,0 +1,21 @@
+import json
+
+from inference_synth import squat_sequence
+
+from inference.analyzer import analyze_sequence
+from inference.result import AnalysisResult
+
+
+def test_json_round_trip(tiny_weights):
+    seq, _ = squat_sequence(n_reps=5)
+    res = analyze_sequence(seq, body={"weight_kg": 82, "sex": "male"}, weights=tiny_weights)
+    text = res.to_json()
+    back = AnalysisResult.from_json(text)
+    assert back == res
+    d = json.loads(text)
+    assert set(d) >= {"duration_s", "frames_analysed", "person_visible_fraction", "bouts", "totals",
+                      "model", "body_metrics"}
+    assert d["body_metrics"]["weight_kg"] == 82 and "height_cm" in d["body_metrics"]["defaulted"]
+    for b in d["bouts"]:
+        assert set(b) == {"exercise", "start_s", "end_s", "reps", "rep_times_s", "hold_s", "met",
+                          "kcal", "confidence"}

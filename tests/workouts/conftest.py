@@ -1,0 +1,60 @@
+import json
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def dataset_dir() -> Path:
+    env = os.environ.get("COACH_DATASET_DIR")
+    return Path(env) if env else (REPO / ".." / "shared" / "datasets" / "exercise-clips").resolve()
+
+
+def write_synthetic_video(
+    path: Path, *, seconds: float = 2.0, fps: int = 15, size=(96, 64)
+) -> Path:
+    """A small real MP4 (a moving square): decodable, but nobody in it."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
+    assert writer.isOpened(), "OpenCV cannot write MP4 here"
+    for i in range(int(seconds * fps)):
+        frame = np.full((size[1], size[0], 3), 40, np.uint8)
+        x = (i * 3) % (size[0] - 16)
+        frame[20:36, x : x + 16] = (0, 200, 255)
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+@pytest.fixture
+def synthetic_video(tmp_path) -> Path:
+    return write_synthetic_video(tmp_path / "workout.mp4")
+
+
+@pytest.fixture(scope="session")
+def dataset_manifest():
+    manifest = dataset_dir() / "manifest.json"
+    if not manifest.exists():
+        pytest.skip(
+            f"exercise-clips dataset not found at {manifest.parent} (set COACH_DATASET_DIR)"
+        )
+    return json.loads(manifest.read_text()), manifest.parent
+
+
+@pytest.fixture(scope="session")
+def short_squat_clip(dataset_manifest):
+    """The shortest single-exercise squat clip with a confidently known count."""
+    clips, root = dataset_manifest
+    candidates = [
+        c
+        for c in clips
+        if c["label"] == "squat"
+        and not c["multi_exercise"]
+        and c["count_confidence"] == "high"
+        and c["reps"] >= 3
+    ]
+    clip = min(candidates, key=lambda c: c["duration_s"])
+    return clip, root / clip["video"]

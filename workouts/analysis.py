@@ -1,0 +1,106 @@
+"""Runs the analysis engine on a stored session: the body of the Celery task."""
+
+import logging
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+
+from workouts import selectors, services
+from workouts.models import WorkoutSession
+
+log = logging.getLogger(__name__)
+
+PROGRESS_EVERY_S = 1.0
+
+
+class ProgressReporter:
+    """Writes progress to the database at most once a second; the engine reports often."""
+
+    def __init__(self, session_id: int):
+        self.session_id = session_id
+        self.last_write = 0.0
+
+    def __call__(self, fraction: float) -> None:
+        now = time.monotonic()
+        if now - self.last_write >= PROGRESS_EVERY_S and fraction < 1.0:
+            self.last_write = now
+            services.session_set_progress(session_id=self.session_id, fraction=fraction)
+
+
+def _local_video_path(session: WorkoutSession, folder: str) -> str:
+    try:
+        return session.video.path
+    except NotImplementedError:  # remote storage: work on a local copy
+        target = Path(folder) / ("video" + Path(session.video.name).suffix)
+        with session.video.open("rb") as source, open(target, "wb") as out:
+            shutil.copyfileobj(source, out, length=1024 * 1024)
+        return str(target)
+
+
+def run_session_analysis(*, session_id: int) -> str:
+    """Analyses the session once. Safe to call again for the same id: a finished session is
+    left alone and a rerun replaces the results of an interrupted one."""
+    # Imported here so Celery's parent process never loads torch/mediapipe before forking.
+    from inference import ModelNotTrainedError, VideoDecodeError, analyze_video
+
+    session = services.session_begin_analysis(session_id=session_id)
+    if session is None:
+        return "skipped"
+    if session.analysis_attempts > settings.WORKOUTS_MAX_ANALYSIS_ATTEMPTS:
+        services.session_mark_failed(
+            session=session,
+            code="analysis_crashed",
+            message="The analysis stopped unexpectedly several times. Try re-analysing later; "
+            "if it keeps failing, the video may be too unusual for the engine.",
+        )
+        return "failed"
+    if not session.has_video:
+        services.session_mark_failed(
+            session=session,
+            code="video_missing",
+            message="The video of this session is no longer stored.",
+        )
+        return "failed"
+
+    body = selectors.body_metrics_at(user=session.user, at=session.started_at)
+    try:
+        with tempfile.TemporaryDirectory(prefix="coach-analysis-") as folder:
+            path = _local_video_path(session, folder)
+            result = analyze_video(path, body=body, progress=ProgressReporter(session.id))
+    except VideoDecodeError as error:
+        services.session_mark_failed(
+            session=session,
+            code="unreadable_video",
+            message=f"The video could not be decoded ({error}). Upload it again or export it "
+            "as MP4 (H.264).",
+        )
+        return "failed"
+    except ModelNotTrainedError:
+        services.session_mark_failed(
+            session=session,
+            code="engine_unavailable",
+            message="The analysis engine has no trained weights installed. Ask the "
+            "administrator to run `python -m inference train`.",
+        )
+        return "failed"
+    except SoftTimeLimitExceeded:
+        services.session_mark_failed(
+            session=session,
+            code="analysis_timeout",
+            message="The analysis took longer than the time limit. Try a shorter video.",
+        )
+        return "failed"
+    except Exception:
+        log.exception("analysis of session %s failed", session_id)
+        services.session_mark_failed(
+            session=session,
+            code="internal_error",
+            message="The analysis failed because of an error on our side. Try re-analysing.",
+        )
+        raise
+    services.session_record_analysis(session=session, result=result.to_dict(), body_metrics=body)
+    return "done"

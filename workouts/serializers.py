@@ -1,0 +1,94 @@
+from rest_framework import serializers
+
+from coach.api.fields import StrictCharField, StrictModelSerializer
+from workouts.models import Bout, WorkoutSession
+
+
+class BoutSerializer(StrictModelSerializer):
+    rep_times_s = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2),
+        help_text="[start_s, end_s] of each repetition, seconds from the start of the video.",
+    )
+
+    class Meta:
+        model = Bout
+        fields = [
+            "exercise",
+            "start_s",
+            "end_s",
+            "reps",
+            "rep_times_s",
+            "hold_s",
+            "met",
+            "kcal",
+            "confidence",
+        ]
+        read_only_fields = fields
+
+
+class SessionSerializer(StrictModelSerializer):
+    """A session in lists: no bouts."""
+
+    has_video = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = WorkoutSession
+        fields = [
+            "id",
+            "title",
+            "notes",
+            "source",
+            "started_at",
+            "status",
+            "progress",
+            "error_code",
+            "error_message",
+            "duration_s",
+            "total_kcal",
+            "active_s",
+            "total_reps",
+            "has_video",
+            "model_version",
+            "created_at",
+            "analysed_at",
+        ]
+        read_only_fields = [f for f in fields if f not in ("title", "notes", "started_at")]
+
+
+class SessionDetailSerializer(SessionSerializer):
+    bouts = BoutSerializer(many=True, read_only=True)
+    reps_by_exercise = serializers.SerializerMethodField()
+    body_metrics = serializers.JSONField(
+        read_only=True, help_text="Body metrics the calories used."
+    )
+
+    class Meta(SessionSerializer.Meta):
+        fields = [*SessionSerializer.Meta.fields, "reps_by_exercise", "body_metrics", "bouts"]
+        read_only_fields = [
+            *SessionSerializer.Meta.read_only_fields,
+            "reps_by_exercise",
+            "body_metrics",
+            "bouts",
+        ]
+
+    def get_reps_by_exercise(self, session) -> dict[str, int]:
+        return (session.result or {}).get("totals", {}).get("reps_by_exercise", {})
+
+
+class SessionUploadSerializer(serializers.Serializer):
+    video = serializers.FileField(
+        help_text="The workout video (MP4, MOV, WebM, AVI...). Checked by decoding it."
+    )
+    title = StrictCharField(max_length=200, required=False, allow_blank=True)
+    notes = StrictCharField(max_length=5000, required=False, allow_blank=True)
+    started_at = serializers.DateTimeField(
+        required=False,
+        help_text="When the workout started; now by default. Calories use "
+        "the body metrics in effect at this time.",
+    )
+
+
+class SessionUpdateSerializer(StrictModelSerializer):
+    class Meta:
+        model = WorkoutSession
+        fields = ["title", "notes", "started_at"]

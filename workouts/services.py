@@ -1,0 +1,237 @@
+"""State changes for workout sessions. Views and tasks call these."""
+
+import logging
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from rest_framework.exceptions import Throttled
+
+from users.models import User
+from workouts import selectors
+from workouts.models import Bout, SessionStatus, WorkoutSession
+from workouts.video import VideoRejected, check_video
+
+log = logging.getLogger(__name__)
+
+
+class AnalysisConflict(Exception):
+    """The session is being analysed right now."""
+
+
+def _enqueue_analysis(session: WorkoutSession) -> None:
+    from workouts.tasks import analyse_session
+
+    # After commit: the worker must find the row (and the file) when it starts.
+    transaction.on_commit(lambda: analyse_session.delay(session.id))
+
+
+def _ensure_capacity_for_analysis(user: User) -> None:
+    in_flight = selectors.sessions_in_flight_count(user=user)
+    if in_flight >= settings.WORKOUTS_MAX_IN_FLIGHT:
+        raise Throttled(
+            detail=f"You have {in_flight} videos waiting for analysis; the limit is "
+            f"{settings.WORKOUTS_MAX_IN_FLIGHT}. Try again when one has finished."
+        )
+
+
+def _video_error(message: str, code: str) -> ValidationError:
+    return ValidationError({"video": [ValidationError(message, code=code)]})
+
+
+def file_too_large_error() -> ValidationError:
+    limit_mb = settings.WORKOUTS_MAX_UPLOAD_BYTES / 1024**2
+    return _video_error(f"The file is larger than the {limit_mb:g} MB limit.", "file_too_large")
+
+
+def _local_copy(uploaded) -> tuple[str, tempfile.TemporaryDirectory | None]:
+    """A path on disk for the upload: Django keeps large uploads in a temp file already."""
+    if hasattr(uploaded, "temporary_file_path"):
+        return uploaded.temporary_file_path(), None
+    folder = tempfile.TemporaryDirectory(prefix="coach-upload-")
+    path = Path(folder.name) / "video"
+    with open(path, "wb") as out:
+        for chunk in uploaded.chunks():
+            out.write(chunk)
+    return str(path), folder
+
+
+def session_create_from_upload(
+    *, user: User, video, title: str = "", notes: str = "", started_at=None
+) -> WorkoutSession:
+    """Checks the upload by decoding it, stores it and queues the analysis."""
+    if video.size == 0:
+        raise _video_error("The file is empty.", "empty_file")
+    if video.size > settings.WORKOUTS_MAX_UPLOAD_BYTES:
+        raise file_too_large_error()
+    _ensure_capacity_for_analysis(user)
+    path, folder = _local_copy(video)
+    try:
+        checked = check_video(path, max_duration_s=settings.WORKOUTS_MAX_DURATION_S)
+    except VideoRejected as rejected:
+        raise _video_error(rejected.message, rejected.code)
+    finally:
+        if folder is not None:
+            folder.cleanup()
+
+    session = WorkoutSession(
+        user=user,
+        title=title,
+        notes=notes,
+        duration_s=checked.duration_s,
+        video_size_bytes=video.size,
+    )
+    if started_at is not None:
+        session.started_at = started_at
+    session.full_clean(exclude=["video"])
+    with transaction.atomic():
+        session.video.save(video.name or "video.mp4", File(video), save=False)
+        try:
+            session.save()
+        except Exception:
+            session.video.storage.delete(session.video.name)
+            raise
+        _enqueue_analysis(session)
+    return session
+
+
+@transaction.atomic
+def session_update(*, session: WorkoutSession, **fields) -> WorkoutSession:
+    """Title, notes or start time. Calories keep the body metrics they were computed with
+    until the session is re-analysed."""
+    for name, value in fields.items():
+        setattr(session, name, value)
+    session.full_clean(exclude=["video"])
+    session.save(update_fields=[*fields, "updated_at"])
+    if "started_at" in fields:
+        session.bouts.update(session_started_at=session.started_at)
+    return session
+
+
+def _delete_file_after_commit(session: WorkoutSession) -> None:
+    if session.video:
+        storage, name = session.video.storage, session.video.name
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+def session_delete(*, session: WorkoutSession) -> None:
+    """Removes the session, its results and its video file."""
+    _delete_file_after_commit(session)
+    session.delete()
+
+
+def session_delete_video(*, session: WorkoutSession) -> WorkoutSession:
+    """Removes the video file but keeps the analysed results (retention)."""
+    _delete_file_after_commit(session)
+    session.video = ""
+    session.video_deleted_at = timezone.now()
+    session.save(update_fields=["video", "video_deleted_at", "updated_at"])
+    return session
+
+
+def session_request_reanalysis(*, session: WorkoutSession) -> WorkoutSession:
+    if session.status in (SessionStatus.PENDING, SessionStatus.PROCESSING):
+        raise AnalysisConflict("This session is already waiting for or being analysed.")
+    if not session.has_video:
+        raise ValidationError(
+            "The video of this session was deleted, so it cannot be analysed again.",
+            code="video_deleted",
+        )
+    _ensure_capacity_for_analysis(session.user)
+    session.status = SessionStatus.PENDING
+    session.progress = 0.0
+    session.error_code = session.error_message = ""
+    session.analysis_attempts = 0
+    session.save(
+        update_fields=[
+            "status",
+            "progress",
+            "error_code",
+            "error_message",
+            "analysis_attempts",
+            "updated_at",
+        ]
+    )
+    _enqueue_analysis(session)
+    return session
+
+
+# --- Used by the analysis task -------------------------------------------------------
+
+
+def session_begin_analysis(*, session_id: int) -> WorkoutSession | None:
+    """Claims the session for an analysis run. None when there is nothing to do: the
+    session is gone or already finished (a duplicate or late delivery of the task)."""
+    with transaction.atomic():
+        session = (
+            WorkoutSession.objects.select_for_update()
+            .filter(pk=session_id)
+            .select_related("user")
+            .first()
+        )
+        if session is None or session.status not in (
+            SessionStatus.PENDING,
+            SessionStatus.PROCESSING,
+        ):
+            return None
+        session.analysis_attempts += 1
+        session.status = SessionStatus.PROCESSING
+        session.progress = 0.0
+        session.save(update_fields=["analysis_attempts", "status", "progress", "updated_at"])
+    return session
+
+
+def session_set_progress(*, session_id: int, fraction: float) -> None:
+    fraction = min(max(float(fraction), 0.0), 1.0)
+    WorkoutSession.objects.filter(pk=session_id, status=SessionStatus.PROCESSING).update(
+        progress=fraction, updated_at=timezone.now()
+    )
+
+
+def session_mark_failed(*, session: WorkoutSession, code: str, message: str) -> None:
+    session.status = SessionStatus.FAILED
+    session.error_code = code
+    session.error_message = message
+    session.save(update_fields=["status", "error_code", "error_message", "updated_at"])
+
+
+@transaction.atomic
+def session_record_analysis(*, session: WorkoutSession, result: dict, body_metrics: dict) -> None:
+    """Stores a finished analysis. Replaces earlier bouts, so running it twice leaves one
+    copy of the results."""
+    session.bouts.all().delete()
+    Bout.objects.bulk_create(
+        Bout(
+            session=session,
+            user_id=session.user_id,
+            session_started_at=session.started_at,
+            position=position,
+            exercise=bout["exercise"],
+            start_s=bout["start_s"],
+            end_s=bout["end_s"],
+            reps=bout["reps"],
+            rep_times_s=bout["rep_times_s"],
+            hold_s=bout["hold_s"],
+            met=bout["met"],
+            kcal=bout["kcal"],
+            confidence=bout["confidence"],
+        )
+        for position, bout in enumerate(result["bouts"])
+    )
+    totals = result["totals"]
+    session.result = result
+    session.body_metrics = body_metrics
+    session.total_kcal = totals["kcal"]
+    session.active_s = totals["active_s"]
+    session.total_reps = sum(totals["reps_by_exercise"].values())
+    session.duration_s = result["duration_s"]
+    session.model_version = f"{result['model']['name']}@{result['model']['version']}"
+    session.status = SessionStatus.DONE
+    session.progress = 1.0
+    session.error_code = session.error_message = ""
+    session.analysed_at = timezone.now()
+    session.save()

@@ -1,0 +1,12 @@
+"""Celery tasks: thin, take ids, safe to run twice."""
+
+from celery import shared_task
+
+from workouts.analysis import run_session_analysis
+
+
+@shared_task(
+    name="workouts.analyse_session", acks_late=True, reject_on_worker_lost=True, ignore_result=True
+)
+def analyse_session(session_id: int) -> str:
+    return run_session_analysis(session_id=session_id)

@@ -1,0 +1,149 @@
+"""Thin API views over workout sessions."""
+
+import mimetypes
+
+from django.conf import settings
+from django.http import FileResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from rest_framework import generics, status
+from rest_framework.exceptions import APIException, NotFound
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+
+from workouts import selectors, services
+from workouts.filters import SessionFilter
+from workouts.models import WorkoutSession
+from workouts.serializers import (
+    SessionDetailSerializer,
+    SessionSerializer,
+    SessionUpdateSerializer,
+    SessionUploadSerializer,
+)
+
+TAG = "workout sessions"
+UPLOAD_ERROR_CODES = ["empty_file", "file_too_large", "unreadable_video", "video_too_long"]
+# Multipart framing around the file: a request this much over the limit is too large.
+MULTIPART_OVERHEAD_BYTES = 1024 * 1024
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = "The request conflicts with the current state of the resource."
+
+
+class OwnedSessionMixin:
+    """Every session view sees only the requesting user's sessions."""
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return WorkoutSession.objects.none()
+        return selectors.session_detail_queryset(user=self.request.user)
+
+
+@extend_schema(tags=[TAG])
+@extend_validation_errors(UPLOAD_ERROR_CODES, field_name="video", methods=["post"])
+@extend_validation_errors(["invalid"], field_name="page_size", methods=["get"])
+@extend_validation_errors(["blank"], field_name="ordering", methods=["get"])
+class SessionListCreateApi(OwnedSessionMixin, generics.ListAPIView):
+    serializer_class = SessionSerializer
+    filterset_class = SessionFilter
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(summary="List my workout sessions")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Upload a workout video",
+        request=SessionUploadSerializer,
+        responses={201: SessionDetailSerializer},
+        description="Stores the video and queues its analysis; poll the session until "
+        "`status` is `done` or `failed`. The file is checked by decoding it. Limits: "
+        "size (WORKOUTS_MAX_UPLOAD_BYTES), duration (WORKOUTS_MAX_DURATION_S) and videos "
+        "in analysis at once per user (WORKOUTS_MAX_IN_FLIGHT, answered with 429).",
+    )
+    def post(self, request):
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        if declared > settings.WORKOUTS_MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES:
+            raise services.file_too_large_error()
+        serializer = SessionUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        session = services.session_create_from_upload(
+            user=request.user, **serializer.validated_data
+        )
+        return Response(SessionDetailSerializer(session).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=[TAG])
+class SessionDetailApi(OwnedSessionMixin, generics.RetrieveUpdateDestroyAPIView):
+    serializer_class = SessionDetailSerializer
+    http_method_names = ["get", "patch", "delete", "head", "options"]
+
+    @extend_schema(summary="A session with its bouts and repetitions")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(summary="Edit title, notes or start time", request=SessionUpdateSerializer)
+    def patch(self, request, *args, **kwargs):
+        session = self.get_object()
+        serializer = SessionUpdateSerializer(session, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        services.session_update(session=session, **serializer.validated_data)
+        return Response(SessionDetailSerializer(session).data)
+
+    @extend_schema(summary="Delete a session, its results and its video")
+    def delete(self, request, *args, **kwargs):
+        return super().delete(request, *args, **kwargs)
+
+    def perform_destroy(self, session):
+        services.session_delete(session=session)
+
+
+@extend_schema(tags=[TAG])
+class SessionVideoApi(OwnedSessionMixin, generics.GenericAPIView):
+    serializer_class = SessionSerializer
+
+    @extend_schema(
+        summary="Download the original video",
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                description="The video file as uploaded."
+            )
+        },
+    )
+    def get(self, request, *args, **kwargs):
+        session = self.get_object()
+        if not session.has_video:
+            raise NotFound("The video of this session is no longer stored.")
+        content_type = mimetypes.guess_type(session.video.name)[0] or "application/octet-stream"
+        return FileResponse(
+            session.video.open("rb"),
+            content_type=content_type,
+            filename=f"session-{session.id}{_suffix(session.video.name)}",
+        )
+
+
+def _suffix(name: str) -> str:
+    dot = name.rfind(".")
+    return name[dot:] if dot >= 0 else ""
+
+
+@extend_schema(tags=[TAG])
+@extend_validation_errors(["video_deleted"], field_name="non_field_errors", methods=["post"])
+class SessionReanalyseApi(OwnedSessionMixin, generics.GenericAPIView):
+    serializer_class = SessionDetailSerializer
+
+    @extend_schema(
+        summary="Analyse the session again (after a model update or a failure)",
+        request=None,
+        responses={202: SessionDetailSerializer},
+    )
+    def post(self, request, *args, **kwargs):
+        session = self.get_object()
+        try:
+            services.session_request_reanalysis(session=session)
+        except services.AnalysisConflict as conflict:
+            raise Conflict(str(conflict))
+        return Response(SessionDetailSerializer(session).data, status=status.HTTP_202_ACCEPTED)
