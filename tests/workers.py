@@ -17,7 +17,14 @@ def running_worker(*, queues: str = "celery", concurrency: int = 1, extra_env: d
     It inherits the test process's environment, so it talks to the same broker, result
     backend, database and media folder.
     """
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "coach.settings.test", **(extra_env or {})}
+    from django.db import connection
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "coach.settings.test",
+        "COACH_WORKER_DB_NAME": str(connection.settings_dict["NAME"]),
+        **(extra_env or {}),
+    }
     command = [
         sys.executable,
         "-m",

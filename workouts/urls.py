@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workouts import views
+from workouts import stats_api, views
 
 urlpatterns = [
     path("sessions/", views.SessionListCreateApi.as_view(), name="session-list"),
@@ -11,4 +11,7 @@ urlpatterns = [
         views.SessionReanalyseApi.as_view(),
         name="session-reanalyse",
     ),
+    path("stats/timeline/", stats_api.TimelineApi.as_view(), name="stats-timeline"),
+    path("stats/records/", stats_api.RecordsApi.as_view(), name="stats-records"),
+    path("stats/streaks/", stats_api.StreaksApi.as_view(), name="stats-streaks"),
 ]

@@ -71,6 +71,14 @@ TEMPLATES = [
 # An empty variable means "not set", as it does for REDIS_URL.
 DATABASE_URL = env("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'coach.sqlite3'}"
 DATABASES = {"default": environ.Env.db_url_config(DATABASE_URL)}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The embedded default has a web server and a worker writing to one file: WAL lets
+    # readers go on during a write, and waiting on a lock beats failing at once.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

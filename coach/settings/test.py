@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from pathlib import Path
 
 # Worker processes that tests start inherit these, so they share media and broker folders
 # with the test process (and nothing lands in the `make run` data under var/).
@@ -9,7 +10,18 @@ os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="coach-test-media-")
 os.environ.setdefault("CELERY_FS_DIR", tempfile.mkdtemp(prefix="coach-test-celery-"))
 
 from .base import *  # noqa: E402, F403
-from .base import REST_FRAMEWORK  # noqa: E402
+from .base import DATABASES, REST_FRAMEWORK  # noqa: E402
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file rather than memory, so worker processes started by tests can open it.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.environ.setdefault(
+            "COACH_TEST_SQLITE", str(Path(tempfile.mkdtemp(prefix="coach-test-db-")) / "db.sqlite3")
+        )
+    }
+# Worker processes started by tests are told the test database's name (tests/workers.py).
+if os.environ.get("COACH_WORKER_DB_NAME"):
+    DATABASES["default"]["NAME"] = os.environ["COACH_WORKER_DB_NAME"]
 
 # Fast hashing keeps the suite quick; password *validation* is unchanged.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,175 @@
+"""Statistics endpoints: thin views over workouts.stats."""
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from workouts import stats
+
+TAG = "statistics"
+MAX_RANGE_DAYS = 3660
+DEFAULT_RANGE = {
+    "day": timedelta(days=29),
+    "week": timedelta(weeks=12),
+    "month": timedelta(days=365),
+}
+
+
+class TimeZoneField(serializers.CharField):
+    default_error_messages = {
+        "invalid_tz": "Unknown time zone; use an IANA name such as Europe/Berlin."
+    }
+
+    def to_internal_value(self, data):
+        name = super().to_internal_value(data)
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.fail("invalid_tz")
+
+
+class TimeZoneQuerySerializer(serializers.Serializer):
+    tz = TimeZoneField(
+        required=False,
+        help_text="IANA time zone that days, weeks and months are counted in (default UTC).",
+    )
+
+    def validate(self, attrs):
+        return {**attrs, "tz": attrs.get("tz") or ZoneInfo("UTC")}
+
+
+class TimelineQuerySerializer(TimeZoneQuerySerializer):
+    period = serializers.ChoiceField(choices=list(stats.TRUNCATE), default="week")
+    start = serializers.DateField(required=False, help_text="First local date (included).")
+    end = serializers.DateField(
+        required=False, help_text="Last local date (included); today by default."
+    )
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        end = attrs.get("end") or timezone.localtime(timezone.now(), attrs["tz"]).date()
+        start = attrs.get("start") or end - DEFAULT_RANGE[attrs["period"]]
+        if start > end:
+            raise serializers.ValidationError(
+                {"start": ["start must not be after end."]}, code="invalid"
+            )
+        if (end - start).days > MAX_RANGE_DAYS:
+            raise serializers.ValidationError(
+                {"start": [f"The range may span at most {MAX_RANGE_DAYS} days."]}, code="invalid"
+            )
+        return {**attrs, "start": start, "end": end}
+
+
+class BucketSerializer(serializers.Serializer):
+    start = serializers.DateField(help_text="First local day of the period.")
+    sessions = serializers.IntegerField()
+    active_minutes = serializers.FloatField()
+    kcal = serializers.FloatField()
+    reps = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Repetitions per exercise."
+    )
+
+
+class TimelineSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    tz = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    buckets = BucketSerializer(many=True, help_text="Only periods with workouts are listed.")
+
+
+class RepRecordSerializer(serializers.Serializer):
+    exercise = serializers.CharField()
+    reps = serializers.IntegerField()
+    session_id = serializers.IntegerField()
+
+
+class HoldRecordSerializer(serializers.Serializer):
+    exercise = serializers.CharField()
+    hold_s = serializers.FloatField()
+    session_id = serializers.IntegerField()
+    achieved_at = serializers.DateTimeField()
+
+
+class RecordsSerializer(serializers.Serializer):
+    most_reps = RepRecordSerializer(many=True, help_text="Most reps in one bout, per exercise.")
+    longest_plank = HoldRecordSerializer(allow_null=True)
+
+
+class StreaksSerializer(serializers.Serializer):
+    tz = serializers.CharField()
+    current_days = serializers.IntegerField(
+        help_text="Consecutive workout days up to today (or yesterday)."
+    )
+    longest_days = serializers.IntegerField()
+    longest_start = serializers.DateField(allow_null=True)
+    longest_end = serializers.DateField(allow_null=True)
+    last_workout_day = serializers.DateField(allow_null=True)
+
+
+def _query(serializer_class, request):
+    # A plain dict, not the QueryDict: with HTML-form semantics `?tz=` would read as absent.
+    serializer = serializer_class(data=request.query_params.dict())
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+TZ_ERRORS = extend_validation_errors(["invalid_tz", "blank", "invalid"], field_name="tz")
+
+
+@extend_schema(tags=[TAG])
+@TZ_ERRORS
+@extend_validation_errors(["invalid_choice", "blank"], field_name="period")
+@extend_validation_errors(["invalid", "blank"], field_name="start")
+@extend_validation_errors(["invalid", "blank"], field_name="end")
+class TimelineApi(APIView):
+    @extend_schema(
+        summary="Sessions, active minutes, kcal and reps per day, week or month",
+        parameters=[TimelineQuerySerializer],
+        responses=TimelineSerializer,
+    )
+    def get(self, request):
+        query = _query(TimelineQuerySerializer, request)
+        buckets = stats.timeline(
+            user=request.user,
+            period=query["period"],
+            tz=query["tz"],
+            start=query["start"],
+            end=query["end"],
+        )
+        return Response(
+            {
+                "period": query["period"],
+                "tz": str(query["tz"]),
+                "start": query["start"],
+                "end": query["end"],
+                "buckets": buckets,
+            }
+        )
+
+
+@extend_schema(tags=[TAG])
+class RecordsApi(APIView):
+    @extend_schema(summary="Personal records", responses=RecordsSerializer)
+    def get(self, request):
+        return Response(RecordsSerializer(stats.personal_records(user=request.user)).data)
+
+
+@extend_schema(tags=[TAG])
+@TZ_ERRORS
+class StreaksApi(APIView):
+    @extend_schema(
+        summary="Current and longest streak of workout days",
+        parameters=[TimeZoneQuerySerializer],
+        responses=StreaksSerializer,
+    )
+    def get(self, request):
+        tz = _query(TimeZoneQuerySerializer, request)["tz"]
+        result = stats.streaks(user=request.user, tz=tz)
+        return Response(StreaksSerializer({"tz": str(tz), **result.__dict__}).data)
