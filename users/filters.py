@@ -1,5 +1,3 @@
-import django_filters
-
 from coach.api.filters import StrictFilterSet, UtcIsoDateTimeFilter
 from users.models import WeightEntry
 

@@ -1,6 +1,7 @@
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -31,6 +32,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     height_cm = models.FloatField(null=True, blank=True, validators=[validators.validate_height_cm])
     units = models.CharField(max_length=16, choices=Units.choices, default=Units.METRIC)
+    video_retention_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(3650)],
+        help_text="Delete workout videos this many days after upload (0: as soon as they are "
+        "analysed; null: keep them). Analysed results are always kept.",
+    )
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)

@@ -42,6 +42,7 @@ class ProfileSerializer(StrictModelSerializer):
             "height_cm",
             "units",
             "weight_kg",
+            "video_retention_days",
             "date_joined",
         ]
         read_only_fields = ["id", "email", "date_joined"]

@@ -103,4 +103,6 @@ def run_session_analysis(*, session_id: int) -> str:
         )
         raise
     services.session_record_analysis(session=session, result=result.to_dict(), body_metrics=body)
+    if session.user.video_retention_days == 0:  # the user keeps results, not videos
+        services.session_delete_video(session=session)
     return "done"

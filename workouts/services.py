@@ -235,3 +235,40 @@ def session_record_analysis(*, session: WorkoutSession, result: dict, body_metri
     session.error_code = session.error_message = ""
     session.analysed_at = timezone.now()
     session.save()
+
+
+def videos_past_retention():
+    """Stored videos whose owner's retention period has passed (finished sessions only: a
+    video still waiting for analysis is never removed)."""
+    from django.db.models import Q
+
+    from workouts.models import SessionStatus
+
+    now = timezone.now()
+    # One condition per retention setting in use (a handful of values in practice): portable
+    # where per-row date arithmetic is not.
+    settings_in_use = (
+        User.objects.filter(video_retention_days__isnull=False)
+        .values_list("video_retention_days", flat=True)
+        .distinct()
+        .order_by()
+    )
+    expired = Q(pk__in=[])
+    for days in settings_in_use:
+        expired |= Q(
+            user__video_retention_days=days, created_at__lte=now - timezone.timedelta(days=days)
+        )
+    return WorkoutSession.objects.filter(
+        expired,
+        video_deleted_at__isnull=True,
+        status__in=(SessionStatus.DONE, SessionStatus.FAILED),
+    ).exclude(video="")
+
+
+def purge_expired_videos() -> int:
+    purged = 0
+    for session in videos_past_retention().iterator():
+        with transaction.atomic():
+            session_delete_video(session=session)
+        purged += 1
+    return purged

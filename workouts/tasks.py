@@ -10,3 +10,11 @@ from workouts.analysis import run_session_analysis
 )
 def analyse_session(session_id: int) -> str:
     return run_session_analysis(session_id=session_id)
+
+
+@shared_task(name="workouts.purge_expired_videos", ignore_result=True)
+def purge_expired_videos() -> int:
+    """Periodic (celery beat): deletes videos past their owner's retention period."""
+    from workouts.services import purge_expired_videos as purge
+
+    return purge()

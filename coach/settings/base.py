@@ -217,6 +217,9 @@ WORKOUTS_MAX_IN_FLIGHT = env.int("WORKOUTS_MAX_IN_FLIGHT", default=3)
 # A session whose analysis killed its worker this many times is marked failed.
 WORKOUTS_MAX_ANALYSIS_ATTEMPTS = env.int("WORKOUTS_MAX_ANALYSIS_ATTEMPTS", default=3)
 CELERY_TASK_ROUTES = {"workouts.analyse_session": {"queue": "analysis"}}
+CELERY_BEAT_SCHEDULE = {
+    "purge-expired-videos": {"task": "workouts.purge_expired_videos", "schedule": 60 * 60},
+}
 
 LOGGING = {
     "version": 1,
