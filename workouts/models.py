@@ -122,3 +122,36 @@ class Bout(models.Model):
 
     def __str__(self):
         return f"{self.exercise} {self.start_s:.1f}-{self.end_s:.1f}s ({self.reps} reps)"
+
+
+def partial_upload_path(upload_id) -> str:
+    return f"uploads/partial/{upload_id}"
+
+
+class ChunkedUpload(models.Model):
+    """A resumable (tus 1.0) upload in progress. Bytes land in a file under MEDIA_ROOT; on
+    completion they become a WorkoutSession like any upload."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chunked_uploads"
+    )
+    length = models.BigIntegerField()
+    offset = models.BigIntegerField(default=0)
+    filename = models.CharField(max_length=255, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    notes = models.TextField(blank=True, max_length=5000)
+    started_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"], name="workouts_upload_expiry")]
+
+    @property
+    def relative_path(self) -> str:
+        return partial_upload_path(self.id)
+
+    @property
+    def is_complete(self) -> bool:
+        return self.offset == self.length

@@ -43,9 +43,10 @@ def _video_error(message: str, code: str) -> ValidationError:
     return ValidationError({"video": [ValidationError(message, code=code)]})
 
 
-def file_too_large_error() -> ValidationError:
+def file_too_large_error(field: str = "video") -> ValidationError:
     limit_mb = settings.WORKOUTS_MAX_UPLOAD_BYTES / 1024**2
-    return _video_error(f"The file is larger than the {limit_mb:g} MB limit.", "file_too_large")
+    message = f"The file is larger than the {limit_mb:g} MB limit."
+    return ValidationError({field: [ValidationError(message, code="file_too_large")]})
 
 
 def _local_copy(uploaded) -> tuple[str, tempfile.TemporaryDirectory | None]:

@@ -18,3 +18,11 @@ def purge_expired_videos() -> int:
     from workouts.services import purge_expired_videos as purge
 
     return purge()
+
+
+@shared_task(name="workouts.purge_expired_uploads", ignore_result=True)
+def purge_expired_uploads() -> int:
+    """Periodic (celery beat): removes resumable uploads abandoned for a day."""
+    from workouts.chunked_uploads import purge_expired_uploads as purge
+
+    return purge()

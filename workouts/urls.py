@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workouts import stats_api, views
+from workouts import stats_api, upload_views, views
 
 urlpatterns = [
     path("sessions/", views.SessionListCreateApi.as_view(), name="session-list"),
@@ -10,6 +10,13 @@ urlpatterns = [
         "sessions/<int:pk>/reanalyse/",
         views.SessionReanalyseApi.as_view(),
         name="session-reanalyse",
+    ),
+    path("uploads/", upload_views.UploadCreateApi.as_view(), name="upload-create"),
+    path("uploads/<uuid:pk>/", upload_views.UploadDetailApi.as_view(), name="upload-detail"),
+    path(
+        "uploads/<uuid:pk>/complete/",
+        upload_views.UploadCompleteApi.as_view(),
+        name="upload-complete",
     ),
     path("stats/timeline/", stats_api.TimelineApi.as_view(), name="stats-timeline"),
     path("stats/records/", stats_api.RecordsApi.as_view(), name="stats-records"),

@@ -4,7 +4,6 @@ import django_filters
 from django.core.exceptions import ValidationError
 from django_filters.fields import IsoDateTimeField
 
-
 BLANK_FILTER_MESSAGE = "Give a value, or leave the parameter out."
 
 

@@ -1,6 +1,7 @@
 """OpenAPI helpers for error responses whose codes drf-standardized-errors cannot infer."""
 
 from drf_spectacular.utils import inline_serializer
+from drf_standardized_errors.openapi_serializers import ClientErrorEnum
 from rest_framework import serializers
 
 
@@ -17,7 +18,7 @@ def client_error_response(name: str, codes: list[str]):
     )
     return inline_serializer(
         name=name,
-        fields={"type": serializers.ChoiceField(choices=["client_error"]), "errors": error},
+        fields={"type": serializers.ChoiceField(choices=ClientErrorEnum.choices), "errors": error},
     )
 
 

@@ -167,9 +167,17 @@ SPECTACULAR_SETTINGS = {
         **{
             name: f"drf_standardized_errors.openapi_serializers.{name}.choices"
             for name in [
-                "ValidationErrorEnum", "ClientErrorEnum", "ServerErrorEnum",
-                "ErrorCode401Enum", "ErrorCode403Enum", "ErrorCode404Enum", "ErrorCode405Enum",
-                "ErrorCode406Enum", "ErrorCode415Enum", "ErrorCode429Enum", "ErrorCode500Enum",
+                "ValidationErrorEnum",
+                "ClientErrorEnum",
+                "ServerErrorEnum",
+                "ErrorCode401Enum",
+                "ErrorCode403Enum",
+                "ErrorCode404Enum",
+                "ErrorCode405Enum",
+                "ErrorCode406Enum",
+                "ErrorCode415Enum",
+                "ErrorCode429Enum",
+                "ErrorCode500Enum",
             ]
         },
         "SexEnum": "users.models.Sex.choices",
@@ -219,6 +227,7 @@ WORKOUTS_MAX_ANALYSIS_ATTEMPTS = env.int("WORKOUTS_MAX_ANALYSIS_ATTEMPTS", defau
 CELERY_TASK_ROUTES = {"workouts.analyse_session": {"queue": "analysis"}}
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-videos": {"task": "workouts.purge_expired_videos", "schedule": 60 * 60},
+    "purge-expired-uploads": {"task": "workouts.purge_expired_uploads", "schedule": 60 * 60},
 }
 
 LOGGING = {

@@ -1,10 +1,17 @@
 import json
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+
+import inference
+from inference.result import AnalysisResult, BodyMetricsUsed, Bout, ModelInfo, Totals
+from tests.factories import UserFactory
+from tests.workouts.factories import WorkoutSessionFactory
+from workouts.models import SessionStatus
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -58,3 +65,44 @@ def short_squat_clip(dataset_manifest):
     ]
     clip = min(candidates, key=lambda c: c["duration_s"])
     return clip, root / clip["video"]
+
+
+def engine_result(body: dict) -> AnalysisResult:
+    bouts = [
+        Bout("squat", 1.0, 21.0, 2, [[1.0, 3.0], [4.0, 6.5]], None, 5.0, 8.0, 0.93),
+        Bout("plank", 25.0, 55.0, 0, [], 30.0, 3.8, 4.0, 0.88),
+    ]
+    return AnalysisResult(
+        duration_s=60.0,
+        frames_analysed=900,
+        analysis_fps=15.0,
+        person_visible_fraction=0.95,
+        bouts=bouts,
+        totals=Totals(12.0, 50.0, {"squat": 2}),
+        model=ModelInfo("fake-engine", "v1"),
+        body_metrics=BodyMetricsUsed(body.get("weight_kg", 70.0), 170.0, 35.0, "female", []),
+    )
+
+
+@pytest.fixture
+def fake_engine(monkeypatch):
+    calls = []
+
+    def analyze_video(path, body=None, progress=None):
+        calls.append({"path": path, "body": body})
+        progress(0.5)
+        return engine_result(body)
+
+    monkeypatch.setattr(inference, "analyze_video", analyze_video)
+    return calls
+
+
+@pytest.fixture
+def pending_session():
+    user = UserFactory(birth_date=datetime(1990, 6, 1).date(), height_cm=165, sex="female")
+    return WorkoutSessionFactory(
+        user=user,
+        status=SessionStatus.PENDING,
+        progress=0,
+        started_at=datetime(2024, 6, 10, 7, tzinfo=UTC),
+    )

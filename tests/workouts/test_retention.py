@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from tests.factories import UserFactory
 from tests.workouts.factories import BoutFactory, WorkoutSessionFactory
-from tests.workouts.test_analysis import fake_engine, pending_session  # noqa: F401
 from workouts.analysis import run_session_analysis
 from workouts.models import SessionStatus, WorkoutSession
 from workouts.tasks import purge_expired_videos
@@ -49,7 +48,7 @@ def test_purge_deletes_only_expired_finished_videos(django_capture_on_commit_cal
 
 def test_zero_days_deletes_the_video_once_analysed(
     fake_engine,
-    pending_session,  # noqa: F811
+    pending_session,
     django_capture_on_commit_callbacks,
 ):
     pending_session.user.video_retention_days = 0

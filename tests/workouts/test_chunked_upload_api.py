@@ -1,0 +1,157 @@
+"""Resumable (tus 1.0) uploads: chunks, resuming after a dropped connection, completion."""
+
+import base64
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from workouts.models import ChunkedUpload, WorkoutSession
+
+pytestmark = pytest.mark.django_db
+
+UPLOADS = "/api/v1/uploads/"
+TUS = {"HTTP_TUS_RESUMABLE": "1.0.0"}
+
+
+def metadata(**values) -> str:
+    return ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in values.items())
+
+
+def create(api, length, **meta):
+    response = api.post(
+        UPLOADS, HTTP_UPLOAD_LENGTH=str(length), HTTP_UPLOAD_METADATA=metadata(**meta), **TUS
+    )
+    assert response.status_code == 201, response.content
+    return response["Location"].replace("http://testserver", "")
+
+
+def send(api, url, offset, data: bytes):
+    return api.generic(
+        "PATCH",
+        url,
+        data,
+        content_type="application/offset+octet-stream",
+        HTTP_UPLOAD_OFFSET=str(offset),
+        **TUS,
+    )
+
+
+@pytest.fixture
+def no_analysis(monkeypatch):
+    monkeypatch.setattr("workouts.tasks.analyse_session.delay", lambda session_id: None)
+
+
+def test_discovery(anon_client):
+    response = anon_client.options(UPLOADS)
+    assert response["Tus-Version"] == "1.0.0"
+    assert "creation" in response["Tus-Extension"]
+
+
+def test_upload_in_chunks_resume_and_complete(api, client_for, user, synthetic_video, no_analysis):
+    data = synthetic_video.read_bytes()
+    url = create(api, len(data), filename="leg-day.mp4", title="Leg day")
+    third = len(data) // 3
+
+    assert send(api, url, 0, data[:third])["Upload-Offset"] == str(third)
+    # The connection drops; a new client asks where to resume.
+    phone = client_for(user)
+    head = phone.head(url, **TUS)
+    assert head.status_code == 200
+    assert (head["Upload-Offset"], head["Upload-Length"]) == (str(third), str(len(data)))
+    # A chunk sent for the wrong offset is refused and changes nothing.
+    assert send(phone, url, 0, data[:third]).status_code == 409
+    response = send(phone, url, third, data[third:])
+    assert response.status_code == 204 and response["Upload-Offset"] == str(len(data))
+
+    done = phone.post(url + "complete/", **TUS)
+    assert done.status_code == 201, done.json()
+    session = WorkoutSession.objects.get(pk=done.json()["id"])
+    assert session.title == "Leg day" and session.status == "pending"
+    assert Path(session.video.path).read_bytes() == data
+    assert not ChunkedUpload.objects.exists()
+
+
+def test_complete_before_all_bytes_arrived(api, synthetic_video):
+    url = create(api, synthetic_video.stat().st_size)
+    send(api, url, 0, synthetic_video.read_bytes()[:100])
+    response = api.post(url + "complete/", **TUS)
+    assert response.status_code == 409
+    assert "100 of" in response.json()["errors"][0]["detail"]
+
+
+def test_completed_garbage_is_rejected_like_an_upload(api, no_analysis):
+    url = create(api, 2000)
+    send(api, url, 0, b"\x00garbage" * 250)
+    response = api.post(url + "complete/", **TUS)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "unreadable_video"
+    assert not WorkoutSession.objects.exists()
+
+
+def test_chunk_past_declared_length(api):
+    url = create(api, 10)
+    assert send(api, url, 0, b"x" * 11).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "headers, status",
+    [
+        ({"HTTP_UPLOAD_LENGTH": "0"}, 400),
+        ({"HTTP_UPLOAD_LENGTH": "lots"}, 400),
+        ({}, 400),
+        ({"HTTP_UPLOAD_LENGTH": str(10**13)}, 400),
+        ({"HTTP_UPLOAD_LENGTH": "10", "HTTP_UPLOAD_METADATA": "title not-base64!"}, 400),
+    ],
+)
+def test_bad_creation_headers(api, headers, status):
+    assert api.post(UPLOADS, **headers, **TUS).status_code == status
+    assert not ChunkedUpload.objects.exists()
+
+
+def test_tus_version_and_content_type_are_checked(api):
+    assert api.post(UPLOADS, HTTP_UPLOAD_LENGTH="10").status_code == 412
+    url = create(api, 10)
+    response = api.generic(
+        "PATCH", url, b"x" * 10, content_type="application/json", HTTP_UPLOAD_OFFSET="0", **TUS
+    )
+    assert response.status_code == 415
+
+
+def test_abandon(api, settings):
+    url = create(api, 10)
+    upload = ChunkedUpload.objects.get()
+    partial = Path(settings.MEDIA_ROOT) / upload.relative_path
+    assert partial.exists()
+    assert api.delete(url, **TUS).status_code == 204
+    assert not ChunkedUpload.objects.exists()
+
+
+def test_other_users_upload_is_404_everywhere(api, client_for, other_user):
+    url = create(api, 10)
+    intruder = client_for(other_user)
+    assert intruder.head(url, **TUS).status_code == 404
+    assert send(intruder, url, 0, b"x" * 10).status_code == 404
+    assert intruder.post(url + "complete/", **TUS).status_code == 404
+    assert intruder.delete(url, **TUS).status_code == 404
+    assert ChunkedUpload.objects.get().offset == 0
+
+
+def test_expired_uploads_are_purged(api):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from workouts.tasks import purge_expired_uploads
+
+    create(api, 10)
+    create(api, 10)
+    ChunkedUpload.objects.filter(pk=ChunkedUpload.objects.first().pk).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    assert purge_expired_uploads() == 1
+    assert ChunkedUpload.objects.count() == 1
+
+
+def test_media_root_is_the_test_folder():
+    assert "coach-test-media" in str(settings.MEDIA_ROOT)

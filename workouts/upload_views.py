@@ -1,0 +1,223 @@
+"""tus 1.0 endpoints for resumable uploads, plus an explicit completion step.
+
+POST   /api/v1/uploads/                  Upload-Length, Upload-Metadata -> 201 Location
+HEAD   /api/v1/uploads/{id}/             -> Upload-Offset (where to resume)
+PATCH  /api/v1/uploads/{id}/             Upload-Offset + application/offset+octet-stream
+DELETE /api/v1/uploads/{id}/             abandon the upload
+POST   /api/v1/uploads/{id}/complete/    -> 201 the workout session (checked by decoding)
+"""
+
+from django.conf import settings
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_standardized_errors.openapi_utils import get_validation_error_serializer
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from rest_framework import status
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.parsers import BaseParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from coach.api.openapi import client_error_response
+from workouts import chunked_uploads
+from workouts.models import ChunkedUpload
+from workouts.serializers import SessionDetailSerializer
+from workouts.views import UPLOAD_ERROR_CODES, Conflict
+
+TAG = "resumable uploads"
+OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
+TUS_HEADERS = {"Tus-Resumable": chunked_uploads.TUS_VERSION}
+
+
+class OffsetStreamParser(BaseParser):
+    media_type = OFFSET_CONTENT_TYPE
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return stream
+
+
+class TusVersionUnsupported(APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_code = "tus_version"
+    default_detail = f"Send the header Tus-Resumable: {chunked_uploads.TUS_VERSION}."
+
+
+class WrongContentType(APIException):
+    status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
+    default_code = "unsupported_media_type"
+    default_detail = f"Chunks must be sent as {OFFSET_CONTENT_TYPE}."
+
+
+TUS_RESUMABLE = OpenApiParameter(
+    "Tus-Resumable",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    enum=[chunked_uploads.TUS_VERSION],
+)
+ERROR_409 = client_error_response("UploadConflictResponse", ["conflict"])
+ERROR_412 = client_error_response("TusVersionResponse", ["tus_version"])
+# The chunk body is raw bytes, not a serializer, so its 400 shape is spelled out here.
+CHUNK_ERROR_400 = get_validation_error_serializer(
+    "UploadChunk", {"Upload-Offset": {"invalid"}, "Content-Length": {"invalid"}}
+)
+
+
+def _header_int(request, name: str) -> int:
+    raw = request.headers.get(name, "")
+    if not raw.isdigit():
+        message = f"The {name} header must be a whole number of bytes."
+        raise ValidationError({name: [message]}, code="invalid")
+    return int(raw)
+
+
+class TusMixin:
+    def get_permissions(self):
+        if self.request.method == "OPTIONS":  # tus discovery needs no account
+            return [AllowAny()]
+        return super().get_permissions()
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method != "OPTIONS" and (
+            request.headers.get("Tus-Resumable") != chunked_uploads.TUS_VERSION
+        ):
+            raise TusVersionUnsupported()
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        for name, value in TUS_HEADERS.items():
+            response[name] = value
+        return response
+
+    def get_upload(self, request, pk) -> ChunkedUpload:
+        try:
+            return ChunkedUpload.objects.get(pk=pk, user=request.user)
+        except ChunkedUpload.DoesNotExist:
+            raise Http404
+
+
+@extend_schema(tags=[TAG])
+@extend_validation_errors(["invalid", "empty_file", "file_too_large"], field_name="Upload-Length")
+@extend_validation_errors(["invalid"], field_name="Upload-Metadata")
+class UploadCreateApi(TusMixin, APIView):
+    @extend_schema(
+        summary="Start a resumable upload",
+        description="tus 1.0 creation. Headers: `Upload-Length` (bytes) and optionally "
+        "`Upload-Metadata` with base64 values for `filename`, `title`, `notes`, `started_at`. "
+        "Answers 201 with the upload's URL in `Location`.",
+        parameters=[
+            TUS_RESUMABLE,
+            OpenApiParameter(
+                "Upload-Length", OpenApiTypes.INT, OpenApiParameter.HEADER, required=True
+            ),
+            OpenApiParameter("Upload-Metadata", OpenApiTypes.STR, OpenApiParameter.HEADER),
+        ],
+        request=None,
+        responses={201: OpenApiResponse(description="Created; see Location."), 412: ERROR_412},
+    )
+    def post(self, request):
+        upload = chunked_uploads.upload_create(
+            user=request.user,
+            length=_header_int(request, "Upload-Length"),
+            metadata=chunked_uploads.parse_metadata(request.headers.get("Upload-Metadata", "")),
+        )
+        response = Response(status=status.HTTP_201_CREATED)
+        response["Location"] = request.build_absolute_uri(f"{upload.id}/")
+        response["Upload-Offset"] = "0"
+        return response
+
+    def options(self, request, *args, **kwargs):
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        response["Tus-Version"] = chunked_uploads.TUS_VERSION
+        response["Tus-Extension"] = "creation,termination"
+        response["Tus-Max-Size"] = str(settings.WORKOUTS_MAX_UPLOAD_BYTES)
+        return response
+
+
+@extend_schema(tags=[TAG])
+class UploadDetailApi(TusMixin, APIView):
+    parser_classes = [OffsetStreamParser]  # documents the chunk media type; body is streamed
+
+    @extend_schema(
+        summary="How many bytes arrived (where to resume)",
+        parameters=[TUS_RESUMABLE],
+        responses={
+            200: OpenApiResponse(description="Upload-Offset and Upload-Length headers."),
+            412: ERROR_412,
+        },
+    )
+    def head(self, request, pk):
+        upload = self.get_upload(request, pk)
+        response = Response(status=status.HTTP_200_OK)
+        response["Upload-Offset"] = str(upload.offset)
+        response["Upload-Length"] = str(upload.length)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @extend_schema(
+        summary="Send a chunk",
+        description=f"Body: raw bytes, `Content-Type: {OFFSET_CONTENT_TYPE}`. "
+        "`Upload-Offset` must equal the current offset (else 409).",
+        parameters=[
+            TUS_RESUMABLE,
+            OpenApiParameter(
+                "Upload-Offset", OpenApiTypes.INT, OpenApiParameter.HEADER, required=True
+            ),
+        ],
+        request=OpenApiTypes.BINARY,
+        responses={
+            204: OpenApiResponse(description="New offset in Upload-Offset."),
+            400: CHUNK_ERROR_400,
+            409: ERROR_409,
+            412: ERROR_412,
+        },
+    )
+    def patch(self, request, pk):
+        if request.content_type != OFFSET_CONTENT_TYPE:
+            raise WrongContentType()
+        self.get_upload(request, pk)
+        try:
+            upload = chunked_uploads.upload_append(
+                upload_id=pk,
+                user=request.user,
+                offset=_header_int(request, "Upload-Offset"),
+                stream=request._request,
+                length=_header_int(request, "Content-Length"),
+            )
+        except chunked_uploads.OffsetMismatch as mismatch:
+            raise Conflict(str(mismatch))
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        response["Upload-Offset"] = str(upload.offset)
+        return response
+
+    @extend_schema(
+        summary="Abandon an upload",
+        parameters=[TUS_RESUMABLE],
+        responses={204: None, 412: ERROR_412},
+    )
+    def delete(self, request, pk):
+        chunked_uploads.upload_delete(upload=self.get_upload(request, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=[TAG])
+@extend_validation_errors(UPLOAD_ERROR_CODES, field_name="video")
+class UploadCompleteApi(TusMixin, APIView):
+    @extend_schema(
+        summary="Turn a finished upload into a workout session",
+        description="Checks the video by decoding it (same rules as a direct upload) and "
+        "queues its analysis.",
+        parameters=[TUS_RESUMABLE],
+        request=None,
+        responses={201: SessionDetailSerializer, 409: ERROR_409, 412: ERROR_412},
+    )
+    def post(self, request, pk):
+        upload = self.get_upload(request, pk)
+        try:
+            session = chunked_uploads.upload_complete(upload=upload)
+        except chunked_uploads.UploadIncomplete as incomplete:
+            raise Conflict(str(incomplete))
+        return Response(SessionDetailSerializer(session).data, status=status.HTTP_201_CREATED)
