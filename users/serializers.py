@@ -114,3 +114,6 @@ class ExportSerializer(serializers.Serializer):
     exported_at = serializers.DateTimeField()
     profile = ProfileSerializer()
     weights = WeightEntrySerializer(many=True)
+    sessions = serializers.ListField(
+        child=serializers.DictField(), help_text="Workout sessions with bouts and full results."
+    )

@@ -155,9 +155,7 @@ def upload_complete(*, upload: ChunkedUpload) -> WorkoutSession:
 
 
 def upload_delete(*, upload: ChunkedUpload) -> None:
-    path = _partial_file(upload)
-    upload.delete()
-    transaction.on_commit(lambda: path.unlink(missing_ok=True))
+    upload.delete()  # workouts.signals removes the partial file
 
 
 def purge_expired_uploads() -> int:

@@ -41,3 +41,11 @@ def body_metrics_at(*, user: User, at: datetime) -> dict:
     if user.sex != Sex.UNSPECIFIED:
         metrics["sex"] = user.sex
     return metrics
+
+
+def sessions_export_data(*, user: User) -> list[dict]:
+    """The user's sessions with bouts and the engine's full results, for the data export."""
+    from workouts.serializers import SessionDetailSerializer
+
+    sessions = session_detail_queryset(user=user)
+    return [{**SessionDetailSerializer(s).data, "result": s.result} for s in sessions]

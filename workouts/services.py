@@ -113,21 +113,16 @@ def session_update(*, session: WorkoutSession, **fields) -> WorkoutSession:
     return session
 
 
-def _delete_file_after_commit(session: WorkoutSession) -> None:
-    if session.video:
-        storage, name = session.video.storage, session.video.name
-        transaction.on_commit(lambda: storage.delete(name))
-
-
 def session_delete(*, session: WorkoutSession) -> None:
-    """Removes the session, its results and its video file."""
-    _delete_file_after_commit(session)
+    """Removes the session and its results; workouts.signals removes the video file."""
     session.delete()
 
 
 def session_delete_video(*, session: WorkoutSession) -> WorkoutSession:
     """Removes the video file but keeps the analysed results (retention)."""
-    _delete_file_after_commit(session)
+    if session.video:
+        storage, name = session.video.storage, session.video.name
+        transaction.on_commit(lambda: storage.delete(name))
     session.video = ""
     session.video_deleted_at = timezone.now()
     session.save(update_fields=["video", "video_deleted_at", "updated_at"])

@@ -218,6 +218,9 @@ CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_IMPORTS = ["coach.tasks"]
 
+# Sections other apps add to GET /api/v1/me/export/.
+USER_EXPORT_SECTIONS = {"sessions": "workouts.selectors.sessions_export_data"}
+
 # --- Workouts
 WORKOUTS_MAX_UPLOAD_BYTES = env.int("WORKOUTS_MAX_UPLOAD_BYTES", default=2 * 1024**3)
 WORKOUTS_MAX_DURATION_S = env.int("WORKOUTS_MAX_DURATION_S", default=3 * 60 * 60)

@@ -168,3 +168,22 @@ class TestReanalyse:
         response = api.post(detail(session.id, "reanalyse/"))
         assert response.status_code == 400
         assert response.json()["errors"][0]["code"] == "video_deleted"
+
+
+def test_account_deletion_removes_session_videos(api, user, django_capture_on_commit_callbacks):
+    session = WorkoutSessionFactory(user=user)
+    video_path = Path(session.video.path)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.delete("/api/v1/me/").status_code == 204
+    assert not WorkoutSession.objects.exists()
+    assert not video_path.exists()
+
+
+def test_export_includes_sessions_and_bouts(api, user, other_user):
+    mine = WorkoutSessionFactory(user=user, result={"totals": {"reps_by_exercise": {}}})
+    BoutFactory(session=mine, exercise="lunge")
+    WorkoutSessionFactory(user=other_user)
+    sessions = api.get("/api/v1/me/export/").json()["sessions"]
+    assert [s["id"] for s in sessions] == [mine.id]
+    assert sessions[0]["bouts"][0]["exercise"] == "lunge"
+    assert sessions[0]["result"] == {"totals": {"reps_by_exercise": {}}}

@@ -1,0 +1,24 @@
+"""Files follow their rows: however a session or upload is deleted (its own endpoint, an
+account deletion cascading, the admin), its file goes once the transaction commits."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+
+from workouts.models import ChunkedUpload, WorkoutSession
+
+
+@receiver(post_delete, sender=WorkoutSession)
+def delete_session_video(sender, instance: WorkoutSession, **kwargs):
+    if instance.video:
+        storage, name = instance.video.storage, instance.video.name
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+@receiver(post_delete, sender=ChunkedUpload)
+def delete_partial_upload(sender, instance: ChunkedUpload, **kwargs):
+    path = Path(settings.MEDIA_ROOT) / instance.relative_path
+    transaction.on_commit(lambda: path.unlink(missing_ok=True))
