@@ -14,6 +14,14 @@ from .errors import InferenceError, ModelNotTrainedError, VideoDecodeError
 from .result import AnalysisResult, Bout
 
 __all__ = [
-    "AnalysisResult", "Bout", "BodyMetrics", "InferenceError", "LiveState", "ModelNotTrainedError",
-    "StreamingAnalyzer", "VideoDecodeError", "analyze_sequence", "analyze_video",
+    "AnalysisResult",
+    "Bout",
+    "BodyMetrics",
+    "InferenceError",
+    "LiveState",
+    "ModelNotTrainedError",
+    "StreamingAnalyzer",
+    "VideoDecodeError",
+    "analyze_sequence",
+    "analyze_video",
 ]

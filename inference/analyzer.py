@@ -19,11 +19,11 @@ import numpy as np
 from . import calories
 from .calories import BodyMetrics
 from .decode import ANALYSIS_FPS, FrameStream
-from .features import sequence_features
+from .features import mirror, sequence_features
 from .heads import EngineWeights, frame_probabilities, load_weights
 from .landmarks import LandmarkSequence
 from .pose import N_LANDMARKS, PoseBackbone, default_backbone
-from .postprocess import make_bout, segment
+from .postprocess import make_bout, refine_with_motion, segment
 from .result import AnalysisResult, BodyMetricsUsed, ModelInfo, Totals
 
 MODEL_NAME = "coach-skeleton-tcn"
@@ -37,35 +37,52 @@ def _body(body) -> tuple[dict, list[str]]:
     return body.resolved()
 
 
-def analyze_sequence(seq: LandmarkSequence, body=None, weights: EngineWeights | None = None,
-                     backbone_name: str = "blazepose_full") -> AnalysisResult:
+def analyze_sequence(
+    seq: LandmarkSequence,
+    body=None,
+    weights: EngineWeights | None = None,
+    backbone_name: str = "blazepose_full",
+) -> AnalysisResult:
     """Analyse landmarks on the analysis grid (the single analysis path of the engine)."""
     weights = weights or load_weights()
     body_used, defaulted = _body(body)
     feats, usable = sequence_features(seq)
-    probs = frame_probabilities(feats, usable, weights)
+    # Test-time augmentation: the mirror image is an equally valid view of the same motion
+    # (the classifier was trained on both); averaging the two halves left/right bias.
+    mirrored, _ = sequence_features(mirror(seq))
+    probs = (
+        frame_probabilities(feats, usable, weights) + frame_probabilities(mirrored, usable, weights)
+    ) / 2
     segs = segment(probs, usable, weights.labels, seq.fps)
+    segs = refine_with_motion(segs, probs, feats, usable, weights.labels, seq.fps)
     bouts = [make_bout(s, feats, usable, seq.fps, weights, body_used) for s in segs]
     reps_by: dict[str, int] = {}
     for b in bouts:
         if b.exercise not in calories.STATIC_EXERCISES:
             reps_by[b.exercise] = reps_by.get(b.exercise, 0) + b.reps
-    totals = Totals(kcal=round(sum(b.kcal for b in bouts), 2),
-                    active_s=round(sum(b.duration_s for b in bouts), 2), reps_by_exercise=reps_by)
+    totals = Totals(
+        kcal=round(sum(b.kcal for b in bouts), 2),
+        active_s=round(sum(b.duration_s for b in bouts), 2),
+        reps_by_exercise=reps_by,
+    )
     n = len(seq)
     return AnalysisResult(
-        duration_s=round(float(seq.duration_s), 3), frames_analysed=n, analysis_fps=seq.fps,
+        duration_s=round(float(seq.duration_s), 3),
+        frames_analysed=n,
+        analysis_fps=seq.fps,
         person_visible_fraction=round(float(seq.present.mean()) if n else 0.0, 4),
-        bouts=bouts, totals=totals,
+        bouts=bouts,
+        totals=totals,
         model=ModelInfo(name=f"{MODEL_NAME}+{backbone_name}", version=weights.version),
-        body_metrics=BodyMetricsUsed(**body_used, defaulted=defaulted))
+        body_metrics=BodyMetricsUsed(**body_used, defaulted=defaulted),
+    )
 
 
 @dataclass
 class LiveState:
     elapsed_s: float
     person_visible: bool
-    current_exercise: str | None     # None while idle / no person
+    current_exercise: str | None  # None while idle / no person
     reps_so_far: int
     kcal_so_far: float
 
@@ -84,7 +101,7 @@ class _GrowingArray:
         self.n += 1
 
     def view(self, start=0):
-        return self._a[start:self.n]
+        return self._a[start : self.n]
 
 
 class StreamingAnalyzer:
@@ -94,11 +111,17 @@ class StreamingAnalyzer:
     on the analysis grid (`fps`, default 10/s); `analyze_video` does that resampling.
     """
 
-    LIVE_HORIZON_S = 30.0   # live estimates look at this much recent time
-    LIVE_EVERY_S = 1.0      # and are refreshed this often
+    LIVE_HORIZON_S = 30.0  # live estimates look at this much recent time
+    LIVE_EVERY_S = 1.0  # and are refreshed this often
 
-    def __init__(self, body=None, fps: float = ANALYSIS_FPS, weights: EngineWeights | None = None,
-                 backbone: PoseBackbone | None = None, frame_size=(0, 0)):
+    def __init__(
+        self,
+        body=None,
+        fps: float = ANALYSIS_FPS,
+        weights: EngineWeights | None = None,
+        backbone: PoseBackbone | None = None,
+        frame_size=(0, 0),
+    ):
         self.body = body
         self.fps = float(fps)
         self._weights = weights
@@ -108,7 +131,7 @@ class StreamingAnalyzer:
         self._vis = _GrowingArray((N_LANDMARKS,))
         self._world = _GrowingArray((N_LANDMARKS, 3))
         self._present = _GrowingArray((), bool)
-        self._committed_until = 0.0     # live: bouts ending before this are in the totals
+        self._committed_until = 0.0  # live: bouts ending before this are in the totals
         self._committed_reps = 0
         self._committed_kcal = 0.0
         self._live = LiveState(0.0, False, None, 0, 0.0)
@@ -152,10 +175,15 @@ class StreamingAnalyzer:
 
     def _sequence(self, start: int = 0, duration_s: float | None = None) -> LandmarkSequence:
         n = self.frames - start
-        return LandmarkSequence(self.fps, self._image.view(start), self._vis.view(start),
-                                self._world.view(start), self._present.view(start),
-                                self.frame_size or (1, 1),
-                                duration_s if duration_s is not None else n / self.fps)
+        return LandmarkSequence(
+            self.fps,
+            self._image.view(start),
+            self._vis.view(start),
+            self._world.view(start),
+            self._present.view(start),
+            self.frame_size or (1, 1),
+            duration_s if duration_s is not None else n / self.fps,
+        )
 
     def _refresh_live(self) -> None:
         now = self.frames / self.fps
@@ -167,7 +195,7 @@ class StreamingAnalyzer:
             b_start, b_end = b.start_s + offset, b.end_s + offset
             if b_start < self._committed_until:
                 continue
-            if b_end < now - 5.0:   # finished a while ago: will not change any more
+            if b_end < now - 5.0:  # finished a while ago: will not change any more
                 self._committed_reps += b.reps
                 self._committed_kcal += b.kcal
                 self._committed_until = b_end
@@ -176,9 +204,13 @@ class StreamingAnalyzer:
                 pending_kcal += b.kcal
                 if b_end >= now - 1.0:
                     current = b.exercise
-        self._live = LiveState(now, bool(self._present.view(self.frames - 1)[0]) if self.frames else False,
-                               current, self._committed_reps + pending_reps,
-                               round(self._committed_kcal + pending_kcal, 2))
+        self._live = LiveState(
+            now,
+            bool(self._present.view(self.frames - 1)[0]) if self.frames else False,
+            current,
+            self._committed_reps + pending_reps,
+            round(self._committed_kcal + pending_kcal, 2),
+        )
 
     def finish(self, duration_s: float | None = None) -> AnalysisResult:
         """Final result: the batch analysis of every frame pushed."""
@@ -190,16 +222,21 @@ class StreamingAnalyzer:
             self._backbone.close()
 
 
-def analyze_video(path, body=None, progress: Callable[[float], None] | None = None,
-                  backbone: PoseBackbone | None = None, weights: EngineWeights | None = None,
-                  timings: dict | None = None) -> AnalysisResult:
+def analyze_video(
+    path,
+    body=None,
+    progress: Callable[[float], None] | None = None,
+    backbone: PoseBackbone | None = None,
+    weights: EngineWeights | None = None,
+    timings: dict | None = None,
+) -> AnalysisResult:
     """Analyse a video file. `progress(fraction)` is called as decoding advances."""
     stream = FrameStream(str(path))
     own = backbone is None
     backbone = backbone or default_backbone()
     backbone.reset()
     analyzer = StreamingAnalyzer(body, stream.fps, weights, backbone)
-    analyzer.LIVE_EVERY_S = float("inf")   # no live estimates needed in batch mode
+    analyzer.LIVE_EVERY_S = float("inf")  # no live estimates needed in batch mode
     expected = max(1, int(stream.info.duration_s * stream.fps))
     t0 = time.perf_counter()
     try:

@@ -15,7 +15,14 @@ from .landmarks import LandmarkSequence
 
 
 def _rot(yaw: float, pitch: float, roll: float) -> np.ndarray:
-    cy, sy, cp, sp, cr, sr = np.cos(yaw), np.sin(yaw), np.cos(pitch), np.sin(pitch), np.cos(roll), np.sin(roll)
+    cy, sy, cp, sp, cr, sr = (
+        np.cos(yaw),
+        np.sin(yaw),
+        np.cos(pitch),
+        np.sin(pitch),
+        np.cos(roll),
+        np.sin(roll),
+    )
     ry = np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
     rx = np.array([[1, 0, 0], [0, cp, -sp], [0, sp, cp]])
     rz = np.array([[cr, -sr, 0], [sr, cr, 0], [0, 0, 1]])
@@ -36,12 +43,17 @@ def time_warp(seq: LandmarkSequence, speed: float) -> tuple[LandmarkSequence, np
 
     def lerp(a):
         return (a[i0] * (1 - w) + a[i1] * w).astype(np.float32)
+
     vis = (seq.visibility[i0] * (1 - w[..., 0]) + seq.visibility[i1] * w[..., 0]).astype(np.float32)
-    out = LandmarkSequence(seq.fps, lerp(image), vis, lerp(world), present, seq.frame_size, m / seq.fps)
+    out = LandmarkSequence(
+        seq.fps, lerp(image), vis, lerp(world), present, seq.frame_size, m / seq.fps
+    )
     return out, np.round(src).astype(int)
 
 
-def random_augment(seq: LandmarkSequence, rng: np.random.Generator) -> tuple[LandmarkSequence, np.ndarray]:
+def random_augment(
+    seq: LandmarkSequence, rng: np.random.Generator
+) -> tuple[LandmarkSequence, np.ndarray]:
     """One random augmentation. Returns (seq, source frame index for each new frame)."""
     if rng.random() < 0.5:
         seq = mirror(seq)
@@ -58,5 +70,12 @@ def random_augment(seq: LandmarkSequence, rng: np.random.Generator) -> tuple[Lan
     image[..., 0] = (c * xy[..., 0] - s * xy[..., 1]) * scale + 0.5
     image[..., 1] = (s * xy[..., 0] + c * xy[..., 1]) * scale + 0.5
     image[..., :2] += rng.normal(0, 0.003, image[..., :2].shape)
-    return LandmarkSequence(seq.fps, image.astype(np.float32), seq.visibility, world.astype(np.float32),
-                            seq.present, seq.frame_size, seq.duration_s), idx
+    return LandmarkSequence(
+        seq.fps,
+        image.astype(np.float32),
+        seq.visibility,
+        world.astype(np.float32),
+        seq.present,
+        seq.frame_size,
+        seq.duration_s,
+    ), idx

@@ -16,30 +16,69 @@ from dataclasses import dataclass
 
 # code -> (MET, compendium description)
 COMPENDIUM = {
-    "02020": (8.0, "calisthenics (e.g., push ups, sit ups, pull-ups, jumping jacks), vigorous effort"),
+    "02020": (
+        8.0,
+        "calisthenics (e.g., push ups, sit ups, pull-ups, jumping jacks), vigorous effort",
+    ),
     "02022": (3.8, "calisthenics (e.g., push ups, sit ups, pull-ups, lunges), moderate effort"),
     "02024": (2.8, "calisthenics (e.g., situps, abdominal crunches), light effort"),
     "02030": (3.5, "calisthenics, light or moderate effort, general (e.g., back exercises)"),
-    "02040": (8.0, "circuit training, including kettlebells, some aerobic movement with minimal rest, vigorous"),
-    "02050": (6.0, "resistance training (weight lifting, free weight, nautilus or universal), power lifting or body building, vigorous effort"),
+    "02040": (
+        8.0,
+        "circuit training, including kettlebells, some aerobic movement with minimal rest, "
+        "vigorous",
+    ),
+    "02050": (
+        6.0,
+        "resistance training (weight lifting, free weight, nautilus or universal), power lifting "
+        "or body building, vigorous effort",
+    ),
     "02052": (5.0, "resistance (weight) training, squats, slow or explosive effort"),
-    "02054": (3.5, "resistance (weight) training, multiple exercises, 8-15 repetitions at varied resistance"),
-    "15551": (11.8, "rope jumping, moderate pace, 100-120 skips/min, general, 2 foot skip, plain bounce"),
+    "02054": (
+        3.5,
+        "resistance (weight) training, multiple exercises, 8-15 repetitions at varied resistance",
+    ),
+    "15551": (
+        11.8,
+        "rope jumping, moderate pace, 100-120 skips/min, general, 2 foot skip, plain bounce",
+    ),
 }
 
 # exercise -> compendium code (closest activity)
 EXERCISE_CODES = {
-    "bench_press": "02050", "deadlift": "02050", "hip_thrust": "02050", "thruster": "02050",
+    "bench_press": "02050",
+    "deadlift": "02050",
+    "hip_thrust": "02050",
+    "thruster": "02050",
     "squat": "02052",
-    "bicep_curl": "02054", "front_raise": "02054", "lateral_raise": "02054",
-    "shoulder_press": "02054", "tricep_extension": "02054",
+    "bicep_curl": "02054",
+    "front_raise": "02054",
+    "lateral_raise": "02054",
+    "shoulder_press": "02054",
+    "tricep_extension": "02054",
     "kettlebell_swing": "02040",
-    "burpee": "02020", "butt_kick": "02020", "high_knees": "02020", "jump_squat": "02020",
-    "jumping_jack": "02020", "mountain_climber": "02020", "plank_jack": "02020", "sprawl": "02020",
+    "burpee": "02020",
+    "butt_kick": "02020",
+    "high_knees": "02020",
+    "jump_squat": "02020",
+    "jumping_jack": "02020",
+    "mountain_climber": "02020",
+    "plank_jack": "02020",
+    "sprawl": "02020",
     "star_jump": "02020",
-    "dip": "02022", "glute_bridge": "02022", "lunge": "02022", "pull_up": "02022", "push_up": "02022",
-    "step_up": "02022", "v_up": "02022", "russian_twist": "02022",
-    "crunch": "02024", "leg_raise": "02024", "sit_up": "02024", "plank": "02024", "superman": "02024",
+    "dip": "02022",
+    "glute_bridge": "02022",
+    "lunge": "02022",
+    "pull_up": "02022",
+    "push_up": "02022",
+    "step_up": "02022",
+    "v_up": "02022",
+    "russian_twist": "02022",
+    "crunch": "02024",
+    "leg_raise": "02024",
+    "sit_up": "02024",
+    "plank": "02024",
+    "superman": "02024",
     "jump_rope": "15551",
     "unknown": "02030",
 }
@@ -60,7 +99,7 @@ class BodyMetrics:
     weight_kg: float | None = None
     height_cm: float | None = None
     age: float | None = None
-    sex: str | None = None       # "male", "female" (anything else: unspecified)
+    sex: str | None = None  # "male", "female" (anything else: unspecified)
 
     def resolved(self) -> tuple[dict, list[str]]:
         """(metrics with defaults filled in, names of the defaulted fields)."""
@@ -94,7 +133,11 @@ def rmr_ml_o2_per_kg_min(weight_kg: float, height_cm: float, age: float, sex: st
 
 
 def corrected_met(met: float, body: dict) -> float:
-    return met * 3.5 / rmr_ml_o2_per_kg_min(body["weight_kg"], body["height_cm"], body["age"], body["sex"])
+    return (
+        met
+        * 3.5
+        / rmr_ml_o2_per_kg_min(body["weight_kg"], body["height_cm"], body["age"], body["sex"])
+    )
 
 
 def kcal(met: float, body: dict, seconds: float) -> float:

@@ -9,7 +9,13 @@ import os
 import sys
 from pathlib import Path
 
-DEFAULT_MANIFEST = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "exercise-clips" / "manifest.json"
+DEFAULT_MANIFEST = (
+    Path(__file__).resolve().parent.parent.parent
+    / "shared"
+    / "datasets"
+    / "exercise-clips"
+    / "manifest.json"
+)
 
 
 @contextlib.contextmanager
@@ -68,19 +74,31 @@ def _fmt_time(s: float) -> str:
 
 def print_table(res, out=sys.stdout) -> None:
     w = out.write
-    w(f"duration {_fmt_time(res.duration_s)}  frames {res.frames_analysed} @ {res.analysis_fps:g} fps  "
-      f"person visible {res.person_visible_fraction:.0%}\n")
+    w(
+        f"duration {_fmt_time(res.duration_s)}  frames {res.frames_analysed} "
+        f"@ {res.analysis_fps:g} fps  "
+        f"person visible {res.person_visible_fraction:.0%}\n"
+    )
     bm = res.body_metrics
-    w(f"body: {bm.weight_kg:g} kg, {bm.height_cm:g} cm, {bm.age:g} y, {bm.sex}"
-      + (f"  (defaults: {', '.join(bm.defaulted)})" if bm.defaulted else "") + "\n\n")
+    w(
+        f"body: {bm.weight_kg:g} kg, {bm.height_cm:g} cm, {bm.age:g} y, {bm.sex}"
+        + (f"  (defaults: {', '.join(bm.defaulted)})" if bm.defaulted else "")
+        + "\n\n"
+    )
     if not res.bouts:
         w("no exercise found\n")
     else:
-        w(f"{'exercise':18s} {'start':>7s} {'end':>7s} {'reps':>5s} {'hold s':>7s} {'MET':>5s} {'kcal':>6s} {'conf':>5s}\n")
+        w(
+            f"{'exercise':18s} {'start':>7s} {'end':>7s} {'reps':>5s} {'hold s':>7s} "
+            f"{'MET':>5s} {'kcal':>6s} {'conf':>5s}\n"
+        )
         for b in res.bouts:
             hold = f"{b.hold_s:7.1f}" if b.hold_s is not None else f"{'':7s}"
-            w(f"{b.exercise:18s} {_fmt_time(b.start_s):>7s} {_fmt_time(b.end_s):>7s} {b.reps:5d} {hold} "
-              f"{b.met:5.1f} {b.kcal:6.1f} {b.confidence:5.2f}\n")
+            w(
+                f"{b.exercise:18s} {_fmt_time(b.start_s):>7s} {_fmt_time(b.end_s):>7s} "
+                f"{b.reps:5d} {hold} "
+                f"{b.met:5.1f} {b.kcal:6.1f} {b.confidence:5.2f}\n"
+            )
     t = res.totals
     reps = ", ".join(f"{k} {v}" for k, v in t.reps_by_exercise.items()) or "-"
     w(f"\ntotal: {t.kcal:.1f} kcal, active {t.active_s:.0f} s, reps: {reps}\n")
@@ -89,6 +107,7 @@ def print_table(res, out=sys.stdout) -> None:
 
 def cmd_analyze(a) -> int:
     from .pose import quiet_native_logging
+
     quiet_native_logging()
     from . import analyze_video
     from .calories import BodyMetrics
@@ -115,6 +134,7 @@ def cmd_analyze(a) -> int:
 def cmd_exercises(a) -> int:
     from .calories import COMPENDIUM, EXERCISE_CODES, STATIC_EXERCISES
     from .heads import load_weights
+
     try:
         vocab = load_weights().exercises + ["unknown"]
     except Exception:
@@ -123,31 +143,50 @@ def cmd_exercises(a) -> int:
     for ex in vocab:
         code = EXERCISE_CODES.get(ex, EXERCISE_CODES["unknown"])
         met, desc = COMPENDIUM[code]
-        rows.append({"exercise": ex, "met": met, "compendium_code": code, "compendium_activity": desc,
-                     "static": ex in STATIC_EXERCISES})
+        rows.append(
+            {
+                "exercise": ex,
+                "met": met,
+                "compendium_code": code,
+                "compendium_activity": desc,
+                "static": ex in STATIC_EXERCISES,
+            }
+        )
     if a.json:
         print(json.dumps(rows))
     else:
         print(f"{'exercise':18s} {'MET':>5s}  code   compendium activity")
         for r in rows:
-            print(f"{r['exercise']:18s} {r['met']:5.1f}  {r['compendium_code']}  {r['compendium_activity']}")
+            print(
+                f"{r['exercise']:18s} {r['met']:5.1f}  {r['compendium_code']}  "
+                f"{r['compendium_activity']}"
+            )
     return 0
 
 
 def cmd_train(a) -> int:
     from .pose import quiet_native_logging
+
     quiet_native_logging()
     from .train import train_command
+
     train_command(a.manifest, steps=a.steps)
     return 0
 
 
 def cmd_evaluate(a) -> int:
     from .pose import quiet_native_logging
+
     quiet_native_logging()
     from .evaluate import evaluate, print_report
-    report = evaluate(a.manifest, folds=a.folds, steps=a.steps, reuse_folds=a.reuse_folds,
-                      log=lambda *x, **k: print(*x, file=sys.stderr))
+
+    report = evaluate(
+        a.manifest,
+        folds=a.folds,
+        steps=a.steps,
+        reuse_folds=a.reuse_folds,
+        log=lambda *x, **k: print(*x, file=sys.stderr),
+    )
     if a.json:
         print(json.dumps(report))
     else:
@@ -157,6 +196,7 @@ def cmd_evaluate(a) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from .train import STEPS
+
     p = argparse.ArgumentParser(prog="python -m inference", description="coach analysis engine")
     sub = p.add_subparsers(dest="cmd", required=True)
     an = sub.add_parser("analyze", help="analyse a video file")
@@ -180,8 +220,11 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--folds", type=int, default=6)
     ev.add_argument("--steps", type=int, default=STEPS)
     ev.add_argument("--json", action="store_true")
-    ev.add_argument("--reuse-folds", action="store_true",
-                    help="keep/reuse fold models in .cache/folds (iterate on post-processing)")
+    ev.add_argument(
+        "--reuse-folds",
+        action="store_true",
+        help="keep/reuse fold models in .cache/folds (iterate on post-processing)",
+    )
     ev.set_defaults(fn=cmd_evaluate)
     return p
 

@@ -27,33 +27,40 @@ from .features import ANGLE_SLICE, IMAGE_MOTION_SLICE, N_STATIC, POS_SLICE, SEG_
 
 MIN_PERIOD_S = 0.3
 MAX_PERIOD_S = 8.0
-HYSTERESIS = 0.22          # thresholds at median +- this fraction of the robust range
-TOP_SIGNALS = 4
+HYSTERESIS = 0.22  # thresholds at median +- this fraction of the robust range
+TOP_SIGNALS = 1
 MIN_RANGE = 0.08
-PREFER_SHORT = 0.0      # 0 disables the preference for the shorter period
+REL_RANGE = 0.5  # only channels moving at least this fraction of the largest motion
+PREFER_SHORT = 0.0  # 0 disables the preference for the shorter period
 
 
 @dataclass
 class RepPrior:
-    cycles_per_rep: float = 1.0   # detected cycles per counted repetition (0.5 for per-side L/R signals)
-    rest: str = "edges"           # rest side: "edges" (where the bout starts/ends), "extended"
-                                  # (larger joint angles, e.g. standing), or "flexed"
+    cycles_per_rep: float = (
+        1.0  # detected cycles per counted repetition (0.5 for per-side L/R signals)
+    )
+    rest: str = "edges"  # rest side: "edges" (where the bout starts/ends), "extended"
+    # (larger joint angles, e.g. standing), or "flexed"
     min_period_s: float = MIN_PERIOD_S
     max_period_s: float = MAX_PERIOD_S
 
     def to_dict(self):
-        return {"cycles_per_rep": self.cycles_per_rep, "rest": self.rest,
-                "min_period_s": self.min_period_s, "max_period_s": self.max_period_s}
+        return {
+            "cycles_per_rep": self.cycles_per_rep,
+            "rest": self.rest,
+            "min_period_s": self.min_period_s,
+            "max_period_s": self.max_period_s,
+        }
 
 
 @dataclass
 class RepCount:
     reps: int
-    rep_frames: list[tuple[int, int]]   # (start, end) frame indices, relative to the segment
+    rep_frames: list[tuple[int, int]]  # (start, end) frame indices, relative to the segment
     period_s: float | None
-    periodicity: float                  # autocorrelation peak of the dominant signal (0..1)
-    amplitude: float                    # robust range of the dominant signal
-    signal: np.ndarray                  # the dominant signal (for debugging / ROM)
+    periodicity: float  # autocorrelation peak of the dominant signal (0..1)
+    amplitude: float  # robust range of the dominant signal
+    signal: np.ndarray  # the dominant signal (for debugging / ROM)
 
 
 def _smooth(x: np.ndarray, sigma: float) -> np.ndarray:
@@ -73,7 +80,9 @@ def _moving_average(x: np.ndarray, win: int) -> np.ndarray:
         return np.zeros_like(x)
     win = min(win, len(x))
     pad_l, pad_r = win // 2, win - 1 - win // 2
-    p = np.pad(x, ((pad_l, pad_r), (0, 0)), mode="reflect" if len(x) > max(pad_l, pad_r) else "edge")
+    p = np.pad(
+        x, ((pad_l, pad_r), (0, 0)), mode="reflect" if len(x) > max(pad_l, pad_r) else "edge"
+    )
     c = np.cumsum(np.vstack([np.zeros((1, x.shape[1])), p]), axis=0)
     return (c[win:] - c[:-win]) / win
 
@@ -90,8 +99,9 @@ def candidate_signals(feats: np.ndarray, fps: float) -> np.ndarray:
     ang_sym = angles[:, 0::2] + angles[:, 1::2]
     vert_sym = verticals[:, 1::2] + verticals[:, 2::2]
     wrist_sym = im_height[:, 1:2] + im_height[:, 2:3]
-    return np.concatenate([angles, verticals, static[:, POS_SLICE], im_height,
-                           ang_sym, vert_sym, wrist_sym], axis=1)
+    return np.concatenate(
+        [angles, verticals, static[:, POS_SLICE], im_height, ang_sym, vert_sym, wrist_sym], axis=1
+    )
 
 
 def _autocorr(x: np.ndarray) -> np.ndarray:
@@ -127,7 +137,7 @@ def dominant_signal(feats: np.ndarray, fps: float, prior: RepPrior | None = None
     # Ignore channels that barely move: landmark jitter of a person standing still spans
     # ~0.03-0.05 (torso lengths / fractions of 180 deg); a real repetition moves some joint
     # by well over 0.1.
-    active = scale > MIN_RANGE
+    active = scale > max(MIN_RANGE, REL_RANGE * scale.max())
     if n < 6 or not active.any():
         return np.zeros(n), None, 0.0
     ac = _autocorr(sig)
@@ -165,11 +175,13 @@ def dominant_signal(feats: np.ndarray, fps: float, prior: RepPrior | None = None
 def _extension_positive(s: np.ndarray, sig: np.ndarray) -> np.ndarray:
     """Fix the arbitrary sign: high = body more extended (sum of joint angles larger)."""
     n_ang = ANGLE_SLICE.stop - ANGLE_SLICE.start
-    ext = sig[:, :n_ang].sum(axis=1)      # candidate_signals puts the angles first
+    ext = sig[:, :n_ang].sum(axis=1)  # candidate_signals puts the angles first
     return -s if float(np.dot(s - s.mean(), ext - ext.mean())) < 0 else s
 
 
-def count_cycles(s: np.ndarray, period: int | None, hysteresis: float = HYSTERESIS, rest: str = "edges"):
+def count_cycles(
+    s: np.ndarray, period: int | None, hysteresis: float = HYSTERESIS, rest: str = "edges"
+):
     """Complete rest -> turn -> rest cycles of a 1-D signal. Returns [(start, end)] frames.
 
     rest: which side of the signal is the rest position: "edges" (the side the signal is on
@@ -193,18 +205,18 @@ def count_cycles(s: np.ndarray, period: int | None, hysteresis: float = HYSTERES
     hi_th, lo_th = med + hysteresis * rng, med - hysteresis * rng
     near = 0.05 * rng
 
-    def leave_time(r0, r1):   # last frame of the rest phase close to its extreme
-        seg = s[r0:r1 + 1]
+    def leave_time(r0, r1):  # last frame of the rest phase close to its extreme
+        seg = s[r0 : r1 + 1]
         return r0 + int(np.flatnonzero(seg >= seg.max() - near)[-1])
 
     def arrive_time(r0, r1):  # first frame of the rest phase close to its extreme
-        seg = s[r0:r1 + 1]
+        seg = s[r0 : r1 + 1]
         return r0 + int(np.flatnonzero(seg >= seg.max() - near)[0])
 
     reps: list[tuple[int, int]] = []
-    state = "seek_rest"       # wait until the person is at rest once
-    r0 = 0                    # first frame of the current rest phase
-    pending_start = None      # start of a repetition that has come back to rest
+    state = "seek_rest"  # wait until the person is at rest once
+    r0 = 0  # first frame of the current rest phase
+    pending_start = None  # start of a repetition that has come back to rest
     for i in range(n):
         v = s[i]
         if state == "seek_rest":

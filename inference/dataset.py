@@ -40,12 +40,26 @@ def load_manifest(path: str | Path) -> list[Clip]:
     records = json.loads(path.read_text())
     clips = []
     for r in records:
-        bouts = [Bout(b["start"], b["end"], b["label"], b.get("reps"), b.get("hold_s")) for b in r["bouts"]]
-        clips.append(Clip(
-            id=r["id"], video_path=path.parent / r["video"], label=r["label"], reps=int(r.get("reps") or 0),
-            rep_unit=r.get("rep_unit", "full_cycle"), hold_seconds=r.get("hold_seconds"), bouts=bouts,
-            source_repo=r["source"]["repo"], split=r.get("split", "dev"), duration_s=float(r["duration_s"]),
-            reps_alt=r.get("reps_alt"), raw=r))
+        bouts = [
+            Bout(b["start"], b["end"], b["label"], b.get("reps"), b.get("hold_s"))
+            for b in r["bouts"]
+        ]
+        clips.append(
+            Clip(
+                id=r["id"],
+                video_path=path.parent / r["video"],
+                label=r["label"],
+                reps=int(r.get("reps") or 0),
+                rep_unit=r.get("rep_unit", "full_cycle"),
+                hold_seconds=r.get("hold_seconds"),
+                bouts=bouts,
+                source_repo=r["source"]["repo"],
+                split=r.get("split", "dev"),
+                duration_s=float(r["duration_s"]),
+                reps_alt=r.get("reps_alt"),
+                raw=r,
+            )
+        )
     return clips
 
 

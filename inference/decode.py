@@ -33,18 +33,18 @@ _FALLBACK_FPS = 30.0
 @dataclass(frozen=True)
 class VideoInfo:
     path: str
-    fps: float              # source frame rate
-    frame_count: int        # as reported by the container (may be approximate)
-    width: int              # display size after rotation and aspect correction
+    fps: float  # source frame rate
+    frame_count: int  # as reported by the container (may be approximate)
+    width: int  # display size after rotation and aspect correction
     height: int
-    duration_s: float       # frame_count / fps (refined by the decoder when it reaches the end)
+    duration_s: float  # frame_count / fps (refined by the decoder when it reaches the end)
 
 
 @dataclass(frozen=True)
 class Frame:
-    index: int              # index on the analysis grid (0, 1, 2, ...)
-    t: float                # seconds from the start of the video
-    rgb: np.ndarray         # H x W x 3 uint8, RGB, longest side <= max_side
+    index: int  # index on the analysis grid (0, 1, 2, ...)
+    t: float  # seconds from the start of the video
+    rgb: np.ndarray  # H x W x 3 uint8, RGB, longest side <= max_side
 
 
 def _open(path: str) -> cv2.VideoCapture:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import time
-from pathlib import Path
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -21,12 +21,12 @@ import torch
 from .analyzer import analyze_sequence
 from .calories import STATIC_EXERCISES
 from .counting import count_reps
-from .dataset import Clip, exercise_labels
+from .dataset import NON_EXERCISE, Clip, exercise_labels
 from .features import ANGLE_SLICE, sequence_features
 from .heads import IDLE
 from .landmarks import cache_path
 from .pose import BlazePoseBackbone
-from .train import STEPS, build_training_set, load_clips, train_weights
+from .train import STEPS, build_training_set, fit_rep_priors, load_clips, train_weights
 
 N_FOLDS = 6
 
@@ -54,41 +54,76 @@ def main_label(result) -> str:
 
 
 def clip_metrics(clip: Clip, result) -> dict:
-    """Label, reps and hold of one clip. Reps are the predicted repetitions inside the true
-    bouts of the clip's label (whatever the predicted label), so counting is scored apart
-    from classification; hold is the time of predicted plank bouts inside true plank bouts."""
+    """Label, reps and hold of one clip.
+
+    Reps: for a clip with one exercise, every predicted repetition in the clip (so reps
+    invented during rest count against the engine); for a multi-exercise clip, predicted
+    repetitions whose midpoint lies in a true bout of the clip's label. Either way counting
+    is scored apart from classification (a miss-labelled bout still contributes its reps).
+    Hold: time of predicted bouts inside true plank bouts (hold_s of plank bouts, duration
+    of others)."""
     pred_label = main_label(result)
-    reps = sum(b.reps for b in result.bouts if _in_true_bouts(clip, clip.label, (b.start_s + b.end_s) / 2))
+    multi = len({b.label for b in clip.bouts if b.label not in NON_EXERCISE}) > 1
+    if multi:
+        reps = sum(
+            1
+            for b in result.bouts
+            for a, e in b.rep_times_s
+            if _in_true_bouts(clip, clip.label, (a + e) / 2)
+        )
+    else:
+        reps = sum(b.reps for b in result.bouts)
     hold = None
     if clip.label in STATIC_EXERCISES:
         hold = 0.0
         for b in result.bouts:
             if _in_true_bouts(clip, clip.label, (b.start_s + b.end_s) / 2):
                 hold += b.hold_s if b.hold_s is not None else (b.end_s - b.start_s)
-    return {"id": clip.id, "repo": clip.source_repo, "label": clip.label, "pred_label": pred_label,
-            "true_reps": clip.reps, "pred_reps": reps, "reps_alt": clip.reps_alt,
-            "true_hold": clip.hold_seconds, "pred_hold": hold}
+    return {
+        "id": clip.id,
+        "repo": clip.source_repo,
+        "label": clip.label,
+        "pred_label": pred_label,
+        "true_reps": clip.reps,
+        "pred_reps": reps,
+        "reps_alt": clip.reps_alt,
+        "true_hold": clip.hold_seconds,
+        "pred_hold": hold,
+    }
 
 
 # Baseline: the usual open-source counter, a fixed joint-angle threshold per exercise,
 # given the TRUE label (so it is favoured) and run over the whole clip.
 _BASELINE_JOINT = {  # label -> (angle feature index pair, down threshold, up threshold) in degrees
-    "knee": ((6, 7), 100, 150), "elbow": ((0, 1), 90, 150), "hip": ((4, 5), 100, 150),
+    "knee": ((6, 7), 100, 150),
+    "elbow": ((0, 1), 90, 150),
+    "hip": ((4, 5), 100, 150),
     "shoulder": ((2, 3), 40, 80),
 }
 _BASELINE_FAMILY = {
-    "squat": "knee", "lunge": "knee", "jump_squat": "knee", "thruster": "knee", "step_up": "knee",
-    "push_up": "elbow", "bicep_curl": "elbow", "pull_up": "elbow", "dip": "elbow",
-    "bench_press": "elbow", "tricep_extension": "elbow", "shoulder_press": "elbow",
-    "lateral_raise": "shoulder", "front_raise": "shoulder", "jumping_jack": "shoulder",
+    "squat": "knee",
+    "lunge": "knee",
+    "jump_squat": "knee",
+    "thruster": "knee",
+    "step_up": "knee",
+    "push_up": "elbow",
+    "bicep_curl": "elbow",
+    "pull_up": "elbow",
+    "dip": "elbow",
+    "bench_press": "elbow",
+    "tricep_extension": "elbow",
+    "shoulder_press": "elbow",
+    "lateral_raise": "shoulder",
+    "front_raise": "shoulder",
+    "jumping_jack": "shoulder",
 }
 
 
 def baseline_count(feats: np.ndarray, label: str) -> int:
-    (l, r), down, up = _BASELINE_JOINT[_BASELINE_FAMILY.get(label, "hip")]
-    ang = feats[:, ANGLE_SLICE][:, [l, r]].mean(axis=1) * 180.0
+    (left, right), down, up = _BASELINE_JOINT[_BASELINE_FAMILY.get(label, "hip")]
+    ang = feats[:, ANGLE_SLICE][:, [left, right]].mean(axis=1) * 180.0
     reps, stage = 0, None
-    rising = _BASELINE_FAMILY.get(label) == "shoulder"   # raises: count on the way up
+    rising = _BASELINE_FAMILY.get(label) == "shoulder"  # raises: count on the way up
     for a in ang:
         if rising:
             if a < down:
@@ -111,10 +146,14 @@ def summarise(rows: list[dict]) -> dict:
     base = [abs(r["baseline_reps"] - r["true_reps"]) / r["true_reps"] for r in counted]
     base_obo = [abs(r["baseline_reps"] - r["true_reps"]) <= 1 for r in counted]
     oracle = [abs(r["oracle_reps"] - r["true_reps"]) / r["true_reps"] for r in counted]
-    holds = [abs(r["pred_hold"] - r["true_hold"]) / r["true_hold"] for r in rows
-             if r["true_hold"] and r["pred_hold"] is not None]
+    holds = [
+        abs(r["pred_hold"] - r["true_hold"]) / r["true_hold"]
+        for r in rows
+        if r["true_hold"] and r["pred_hold"] is not None
+    ]
     return {
-        "clips": len(rows), "label_accuracy": float(np.mean(lab)) if lab else None,
+        "clips": len(rows),
+        "label_accuracy": float(np.mean(lab)) if lab else None,
         "rep_mae": float(np.mean(mae)) if mae else None,
         "off_by_one_accuracy": float(np.mean(obo)) if obo else None,
         "rep_mae_true_bouts": float(np.mean(oracle)) if oracle else None,
@@ -141,19 +180,27 @@ def _fold_weights(k, train, seqs, vocab, steps, reuse, log, prebuilt=None):
     """Train a fold's model; with `reuse`, keep it under .cache/folds (for iterating on
     post-processing without retraining: delete the folder after changing the training)."""
     from .heads import EngineWeights
-    key = hashlib.sha256(("|".join(sorted(c.id for c in train)) + f"|{steps}").encode()).hexdigest()[:10]
+
+    key = hashlib.sha256(
+        ("|".join(sorted(c.id for c in train)) + f"|{steps}").encode()
+    ).hexdigest()[:10]
     path = FOLD_CACHE / f"fold{k}_{key}.pt"
     if reuse and path.exists():
-        return EngineWeights.load(path)
+        w = EngineWeights.load(path)
+        # Counting priors are cheap: refit them so counting changes need no retraining.
+        w.rep_priors, w.typical_cadence = fit_rep_priors(train, seqs, vocab)
+        return w
     w = train_weights(train, seqs, labels=vocab, steps=steps, log=None, prebuilt=prebuilt())
     if reuse:
         w.save(path)
-        w = EngineWeights.load(path)    # same half-precision round trip as shipped weights
+        w = EngineWeights.load(path)  # same half-precision round trip as shipped weights
     return w
 
 
-def evaluate(manifest: str, folds: int = N_FOLDS, steps: int = STEPS, log=print, reuse_folds=False) -> dict:
-    torch.set_num_threads(2)
+def evaluate(
+    manifest: str, folds: int = N_FOLDS, steps: int = STEPS, log=print, reuse_folds=False
+) -> dict:
+    torch.set_num_threads(1)  # 2 threads on a shared 2-core box spin and run slower
     clips, seqs = load_clips(manifest, log)
     clips = [c for c in clips if c.split == "dev"]
     vocab = exercise_labels(clips) + [IDLE]
@@ -162,7 +209,7 @@ def evaluate(manifest: str, folds: int = N_FOLDS, steps: int = STEPS, log=print,
     analysis_s = 0.0
     built = []
 
-    def prebuilt():   # the augmented training set of all clips, built once, on first need
+    def prebuilt():  # the augmented training set of all clips, built once, on first need
         if not built:
             built.append(build_training_set(clips, seqs, vocab))
         return built[0]
@@ -170,8 +217,10 @@ def evaluate(manifest: str, folds: int = N_FOLDS, steps: int = STEPS, log=print,
     for k, held in enumerate(repo_folds(clips, folds)):
         held_set = set(held)
         train = [c for c in clips if c.id not in held_set]
-        log(f"fold {k + 1}/{folds}: train {len(train)} clips, test {len(held)} clips "
-            f"({len({by_id[i].source_repo for i in held})} repos)")
+        log(
+            f"fold {k + 1}/{folds}: train {len(train)} clips, test {len(held)} clips "
+            f"({len({by_id[i].source_repo for i in held})} repos)"
+        )
         w = _fold_weights(k, train, seqs, vocab, steps, reuse_folds, log, prebuilt)
         for cid in held:
             c = by_id[cid]
@@ -184,36 +233,54 @@ def evaluate(manifest: str, folds: int = N_FOLDS, steps: int = STEPS, log=print,
             # Counting alone: the class-aware counter on the TRUE bouts of the clip's label.
             fps = seqs[cid].fps
             row["oracle_reps"] = sum(
-                count_reps(feats[int(b.start * fps):int(np.ceil(b.end * fps))], fps, w.prior(c.label)).reps
-                for b in c.bouts if b.label == c.label and b.end - b.start >= 0.6)
+                count_reps(
+                    feats[int(b.start * fps) : int(np.ceil(b.end * fps))], fps, w.prior(c.label)
+                ).reps
+                for b in c.bouts
+                if b.label == c.label and b.end - b.start >= 0.6
+            )
             row["fold"] = k
             rows.append(row)
     summary = summarise(rows)
     sp = speed_from_cache(clips)
     if sp["video_s"]:
         summary["real_time_factor"] = sp["video_s"] / (sp["decode_pose_s"] + analysis_s)
-        summary["real_time_factor_note"] = ("clips as stored (longest side <= 640 px), "
-                                            "decode + pose from extraction + analysis")
+        summary["real_time_factor_note"] = (
+            "clips as stored (longest side <= 640 px), decode + pose from extraction + analysis"
+        )
     per_label = defaultdict(list)
     for r in rows:
         per_label[r["label"]].append(r)
-    return {"summary": summary, "per_label": {l: summarise(v) for l, v in sorted(per_label.items())},
-            "clips": rows}
+    return {
+        "summary": summary,
+        "per_label": {lab: summarise(v) for lab, v in sorted(per_label.items())},
+        "clips": rows,
+    }
 
 
 def print_report(report: dict, out=print) -> None:
-    out(f"{'clip':52s} {'label':18s} {'predicted':18s} {'reps':>4s} {'pred':>4s} {'base':>4s} {'hold':>6s} {'pred':>6s}")
+    out(
+        f"{'clip':52s} {'label':18s} {'predicted':18s} {'reps':>4s} {'pred':>4s} {'base':>4s} "
+        f"{'hold':>6s} {'pred':>6s}"
+    )
     for r in report["clips"]:
         hold = f"{r['true_hold']:6.1f} {r['pred_hold']:6.1f}" if r["true_hold"] else ""
         mark = "" if r["pred_label"] == r["label"] else " *"
-        out(f"{r['id'][:52]:52s} {r['label']:18s} {r['pred_label'][:18]:18s} {r['true_reps']:4d} "
-            f"{r['pred_reps']:4d} {r['baseline_reps']:4d} {hold}{mark}")
+        out(
+            f"{r['id'][:52]:52s} {r['label']:18s} {r['pred_label'][:18]:18s} {r['true_reps']:4d} "
+            f"{r['pred_reps']:4d} {r['baseline_reps']:4d} {hold}{mark}"
+        )
     out("\nper label:")
     out(f"{'label':18s} {'clips':>5s} {'acc':>5s} {'repMAE':>7s} {'obo':>5s}")
-    for l, s in report["per_label"].items():
-        fmt = lambda v: "  -  " if v is None else f"{v:.2f}"
-        out(f"{l:18s} {s['clips']:5d} {fmt(s['label_accuracy']):>5s} {fmt(s['rep_mae']):>7s} "
-            f"{fmt(s['off_by_one_accuracy']):>5s}")
+
+    def fmt(v):
+        return "  -  " if v is None else f"{v:.2f}"
+
+    for lab, s in report["per_label"].items():
+        out(
+            f"{lab:18s} {s['clips']:5d} {fmt(s['label_accuracy']):>5s} {fmt(s['rep_mae']):>7s} "
+            f"{fmt(s['off_by_one_accuracy']):>5s}"
+        )
     out("\noverall (cross-validated, leaving out whole source repositories):")
     for k, v in report["summary"].items():
         out(f"  {k:24s} {v:.3f}" if isinstance(v, float) else f"  {k:24s} {v}")

@@ -20,8 +20,12 @@ def fill_cache(manifest: str, log=print) -> None:
         t0 = time.perf_counter()
         seq = cached_landmarks(c.id, str(c.video_path), backbone)
         if not done:
-            log(f"[{i + 1}/{len(clips)}] {c.id}: {len(seq)} frames, person {seq.present.mean():.0%}, "
-                f"{time.perf_counter() - t0:.1f}s", flush=True)
+            log(
+                f"[{i + 1}/{len(clips)}] {c.id}: {len(seq)} frames, "
+                f"person {seq.present.mean():.0%}, "
+                f"{time.perf_counter() - t0:.1f}s",
+                flush=True,
+            )
     backbone.close()
 
 

@@ -18,8 +18,11 @@ from .decode import ANALYSIS_FPS, FrameStream
 from .pose import N_LANDMARKS, PoseBackbone, PoseFrame
 
 #: Default cache location: <repo>/.cache/landmarks (gitignored).
-DEFAULT_CACHE_DIR = Path(os.environ.get(
-    "COACH_LANDMARK_CACHE", Path(__file__).resolve().parent.parent / ".cache" / "landmarks"))
+DEFAULT_CACHE_DIR = Path(
+    os.environ.get(
+        "COACH_LANDMARK_CACHE", Path(__file__).resolve().parent.parent / ".cache" / "landmarks"
+    )
+)
 
 
 @dataclass
@@ -27,10 +30,10 @@ class LandmarkSequence:
     """Landmarks on a regular time grid; rows without a person are NaN, present=False."""
 
     fps: float
-    image: np.ndarray       # (N, 33, 3)
+    image: np.ndarray  # (N, 33, 3)
     visibility: np.ndarray  # (N, 33)
-    world: np.ndarray       # (N, 33, 3)
-    present: np.ndarray     # (N,) bool
+    world: np.ndarray  # (N, 33, 3)
+    present: np.ndarray  # (N,) bool
     frame_size: tuple[int, int]  # (width, height) of the analysed frames
     duration_s: float
 
@@ -43,11 +46,20 @@ class LandmarkSequence:
 
     @classmethod
     def empty(cls, fps: float, frame_size=(0, 0)) -> LandmarkSequence:
-        return cls(fps, np.zeros((0, N_LANDMARKS, 3), np.float32), np.zeros((0, N_LANDMARKS), np.float32),
-                   np.zeros((0, N_LANDMARKS, 3), np.float32), np.zeros(0, bool), frame_size, 0.0)
+        return cls(
+            fps,
+            np.zeros((0, N_LANDMARKS, 3), np.float32),
+            np.zeros((0, N_LANDMARKS), np.float32),
+            np.zeros((0, N_LANDMARKS, 3), np.float32),
+            np.zeros(0, bool),
+            frame_size,
+            0.0,
+        )
 
     @classmethod
-    def from_frames(cls, frames: list[PoseFrame | None], fps: float, frame_size, duration_s) -> LandmarkSequence:
+    def from_frames(
+        cls, frames: list[PoseFrame | None], fps: float, frame_size, duration_s
+    ) -> LandmarkSequence:
         n = len(frames)
         image = np.full((n, N_LANDMARKS, 3), np.nan, np.float32)
         vis = np.zeros((n, N_LANDMARKS), np.float32)
@@ -66,24 +78,42 @@ class LandmarkSequence:
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.npz")
-        np.savez_compressed(tmp, fps=self.fps, image=self.image, visibility=self.visibility,
-                            world=self.world, present=self.present,
-                            frame_size=np.array(self.frame_size), duration_s=self.duration_s)
+        np.savez_compressed(
+            tmp,
+            fps=self.fps,
+            image=self.image,
+            visibility=self.visibility,
+            world=self.world,
+            present=self.present,
+            frame_size=np.array(self.frame_size),
+            duration_s=self.duration_s,
+        )
         os.replace(tmp, path)
 
     @classmethod
     def load(cls, path: Path) -> LandmarkSequence:
         z = np.load(path)
-        return cls(float(z["fps"]), z["image"], z["visibility"], z["world"], z["present"].astype(bool),
-                   tuple(int(v) for v in z["frame_size"]), float(z["duration_s"]))
+        return cls(
+            float(z["fps"]),
+            z["image"],
+            z["visibility"],
+            z["world"],
+            z["present"].astype(bool),
+            tuple(int(v) for v in z["frame_size"]),
+            float(z["duration_s"]),
+        )
 
 
 ProgressFn = Callable[[float], None]
 
 
-def extract_landmarks(path: str, backbone: PoseBackbone, fps: float = ANALYSIS_FPS,
-                      progress: ProgressFn | None = None,
-                      on_frame: Callable[[int, PoseFrame | None], None] | None = None):
+def extract_landmarks(
+    path: str,
+    backbone: PoseBackbone,
+    fps: float = ANALYSIS_FPS,
+    progress: ProgressFn | None = None,
+    on_frame: Callable[[int, PoseFrame | None], None] | None = None,
+):
     """Decode `path` and run the backbone on every analysis frame.
 
     Returns (LandmarkSequence, stats) where stats has decode/pose seconds.
@@ -112,12 +142,19 @@ def extract_landmarks(path: str, backbone: PoseBackbone, fps: float = ANALYSIS_F
     return seq, {"wall_s": wall, "pose_s": t_pose, "decode_s": wall - t_pose}
 
 
-def cache_path(clip_id: str, backbone_version: str, fps: float, cache_dir: Path = DEFAULT_CACHE_DIR) -> Path:
+def cache_path(
+    clip_id: str, backbone_version: str, fps: float, cache_dir: Path = DEFAULT_CACHE_DIR
+) -> Path:
     return Path(cache_dir) / f"{clip_id}__{backbone_version}__{fps:g}fps.npz"
 
 
-def cached_landmarks(clip_id: str, video_path: str, backbone: PoseBackbone, fps: float = ANALYSIS_FPS,
-                     cache_dir: Path = DEFAULT_CACHE_DIR) -> LandmarkSequence:
+def cached_landmarks(
+    clip_id: str,
+    video_path: str,
+    backbone: PoseBackbone,
+    fps: float = ANALYSIS_FPS,
+    cache_dir: Path = DEFAULT_CACHE_DIR,
+) -> LandmarkSequence:
     """Landmarks for a clip, from the cache or extracted (and cached) now.
 
     `backbone` is only run on a cache miss, so a lazily created backbone costs nothing when

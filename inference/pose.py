@@ -23,9 +23,9 @@ N_LANDMARKS = 33
 class PoseFrame:
     """Landmarks of one person in one frame."""
 
-    image: np.ndarray       # (33, 3) x, y normalised to [0, 1] of the frame, z relative depth
+    image: np.ndarray  # (33, 3) x, y normalised to [0, 1] of the frame, z relative depth
     visibility: np.ndarray  # (33,) in [0, 1]
-    world: np.ndarray       # (33, 3) metres, origin between the hips (BlazePose world coords)
+    world: np.ndarray  # (33, 3) metres, origin between the hips (BlazePose world coords)
 
 
 @runtime_checkable
@@ -39,8 +39,7 @@ class PoseBackbone(Protocol):
     def reset(self) -> None:
         """Forget tracking state before starting a new video."""
 
-    def close(self) -> None:
-        ...
+    def close(self) -> None: ...
 
 
 def quiet_native_logging() -> None:
@@ -89,8 +88,9 @@ class BlazePoseBackbone:
         image = np.array([[p.x, p.y, p.z] for p in lm], dtype=np.float32)
         vis = np.array([p.visibility for p in lm], dtype=np.float32)
         if res.pose_world_landmarks is not None:
-            world = np.array([[p.x, p.y, p.z] for p in res.pose_world_landmarks.landmark],
-                             dtype=np.float32)
+            world = np.array(
+                [[p.x, p.y, p.z] for p in res.pose_world_landmarks.landmark], dtype=np.float32
+            )
         else:
             world = np.full((N_LANDMARKS, 3), np.nan, dtype=np.float32)
         return PoseFrame(image, vis, world)

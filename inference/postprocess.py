@@ -12,17 +12,20 @@ from .features import ANGLE_SLICE
 from .heads import IDLE, UNKNOWN, EngineWeights
 from .result import Bout
 
-SWITCH_PENALTY = 6.0     # nats to switch active/idle between frames: removes flicker < ~1 s
-EXERCISE_SWITCH_PENALTY = 15.0   # nats to change exercise inside an active stretch
-MIN_BOUT_S = 2.0         # shorter exercise runs are treated as idle
-UNKNOWN_BELOW = 0.2      # mean class probability under which a bout is called `unknown`
+SWITCH_PENALTY = 6.0  # nats to switch active/idle between frames: removes flicker < ~1 s
+EXERCISE_SWITCH_PENALTY = 15.0  # nats to change exercise inside an active stretch
+MIN_BOUT_S = 2.0  # shorter exercise runs are treated as idle
+UNKNOWN_BELOW = 0.1  # mean exercise probability under which a bout is `unknown`
+MOTION_MIN_REPS = 3  # kinematic checks: at least this many clean repetitions
+MOTION_MIN_PERIODICITY = 0.6  # autocorrelation peak of the dominant signal
+MOTION_MIN_GAP_S = 4.0  # idle stretches shorter than this are left alone
 
 
 @dataclass
 class Segment:
     label: str
-    start: int      # frame index, inclusive
-    end: int        # frame index, exclusive
+    start: int  # frame index, inclusive
+    end: int  # frame index, exclusive
     confidence: float
 
 
@@ -70,7 +73,7 @@ def segment(probs: np.ndarray, usable: np.ndarray, labels: list[str], fps: float
         return []
     idle = labels.index(IDLE)
     p_active = 1.0 - probs[:, idle]
-    p_active[~usable] = 0.0            # no person: never inside a bout
+    p_active[~usable] = 0.0  # no person: never inside a bout
     path = viterbi_labels(np.stack([1.0 - p_active, p_active], axis=1), SWITCH_PENALTY)
     ex_idx = [k for k in range(len(labels)) if k != idle]
     segs = []
@@ -100,6 +103,67 @@ def segment(probs: np.ndarray, usable: np.ndarray, labels: list[str], fps: float
     return segs
 
 
+def _label_from_probs(probs: np.ndarray, labels: list[str], exclude: set[str]) -> tuple[str, float]:
+    """Best exercise by mean probability over frames, renormalised without `exclude`."""
+    keep = [k for k, lab in enumerate(labels) if lab not in exclude]
+    p = probs[:, keep]
+    p = p / np.maximum(p.sum(axis=1, keepdims=True), 1e-9)
+    mean = p.mean(axis=0)
+    k = int(np.argmax(mean))
+    conf = float(mean[k])
+    return (labels[keep[k]] if conf >= UNKNOWN_BELOW else UNKNOWN), conf
+
+
+def refine_with_motion(
+    segs: list[Segment],
+    probs: np.ndarray,
+    feats: np.ndarray,
+    usable: np.ndarray,
+    labels: list[str],
+    fps: float,
+) -> list[Segment]:
+    """Kinematic checks the classifier cannot make from 3-s windows alone.
+
+    * A static exercise (plank) does not repeat a large movement: a "plank" bout with clear
+      repetitions takes the best non-static label instead (e.g. mountain climbers, plank jacks).
+    * Clear repetitive movement the classifier called idle is still exercise: such a stretch
+      becomes a bout (labelled by the classifier if it is confident enough, else `unknown`),
+      so repetitions of exercises the model cannot name are still counted.
+    """
+    static = set(calories.STATIC_EXERCISES)
+    out = []
+    for s in segs:
+        if s.label in static:
+            rc = count_reps(feats[s.start : s.end], fps)
+            if rc.reps >= MOTION_MIN_REPS and rc.periodicity >= MOTION_MIN_PERIODICITY:
+                label, conf = _label_from_probs(probs[s.start : s.end], labels, static | {IDLE})
+                s = Segment(label, s.start, s.end, conf)
+        out.append(s)
+    # Idle stretches between bouts.
+    gaps, prev = [], 0
+    for s in out + [Segment("", len(probs), len(probs), 0.0)]:
+        if s.start - prev >= MOTION_MIN_GAP_S * fps:
+            gaps.append((prev, s.start))
+        prev = s.end
+    added = []
+    for a, b in gaps:
+        # only the part with a person in view
+        idx = np.flatnonzero(usable[a:b])
+        if len(idx) < MOTION_MIN_GAP_S * fps:
+            continue
+        a, b = a + int(idx[0]), a + int(idx[-1]) + 1
+        if usable[a:b].mean() < 0.9:
+            continue
+        rc = count_reps(feats[a:b], fps)
+        if rc.reps < MOTION_MIN_REPS or rc.periodicity < MOTION_MIN_PERIODICITY:
+            continue
+        ra, rb = rc.rep_frames[0][0], rc.rep_frames[-1][1]
+        a2, b2 = max(a, a + ra - int(fps // 2)), min(b, a + rb + int(fps // 2))
+        label, conf = _label_from_probs(probs[a2:b2], labels, {IDLE})
+        added.append(Segment(label, a2, b2, conf))
+    return sorted(out + added, key=lambda s: s.start)
+
+
 def range_of_motion(feats: np.ndarray) -> float:
     """Largest joint-angle range in the bout, as a fraction of 180 degrees (robust percentiles)."""
     if len(feats) < 3:
@@ -108,25 +172,42 @@ def range_of_motion(feats: np.ndarray) -> float:
     return float((np.percentile(a, 95, axis=0) - np.percentile(a, 5, axis=0)).max())
 
 
-def make_bout(seg: Segment, feats: np.ndarray, usable: np.ndarray, fps: float,
-              weights: EngineWeights, body: dict) -> Bout:
-    f = feats[seg.start:seg.end]
+def make_bout(
+    seg: Segment,
+    feats: np.ndarray,
+    usable: np.ndarray,
+    fps: float,
+    weights: EngineWeights,
+    body: dict,
+) -> Bout:
+    f = feats[seg.start : seg.end]
     duration = (seg.end - seg.start) / fps
     base_met, _code = calories.exercise_met(seg.label)
     if seg.label in calories.STATIC_EXERCISES:
-        reps, rep_times, hold = 0, [], float(usable[seg.start:seg.end].sum() / fps)
+        reps, rep_times, hold = 0, [], float(usable[seg.start : seg.end].sum() / fps)
         met = base_met
     else:
         rc = count_reps(f, fps, weights.prior(seg.label))
         reps = rc.reps
-        rep_times = [[round((seg.start + a) / fps, 2), round((seg.start + b) / fps, 2)]
-                     for a, b in rc.rep_frames]
+        rep_times = [
+            [round((seg.start + a) / fps, 2), round((seg.start + b) / fps, 2)]
+            for a, b in rc.rep_frames
+        ]
         hold = None
         cadence = reps / duration * 60.0 if duration > 0 and reps else None
-        met = base_met * calories.intensity_factor(cadence, weights.typical_cadence.get(seg.label)) \
+        met = (
+            base_met
+            * calories.intensity_factor(cadence, weights.typical_cadence.get(seg.label))
             * calories.rom_factor(range_of_motion(f))
+        )
     return Bout(
-        exercise=seg.label, start_s=round(seg.start / fps, 2), end_s=round(seg.end / fps, 2),
-        reps=int(reps), rep_times_s=rep_times, hold_s=None if hold is None else round(hold, 2),
-        met=round(float(met), 2), kcal=round(calories.kcal(met, body, duration), 2),
-        confidence=round(seg.confidence, 3))
+        exercise=seg.label,
+        start_s=round(seg.start / fps, 2),
+        end_s=round(seg.end / fps, 2),
+        reps=int(reps),
+        rep_times_s=rep_times,
+        hold_s=None if hold is None else round(hold, 2),
+        met=round(float(met), 2),
+        kcal=round(calories.kcal(met, body, duration), 2),
+        confidence=round(seg.confidence, 3),
+    )

@@ -65,10 +65,15 @@ class AnalysisResult:
     @classmethod
     def from_dict(cls, d: dict) -> AnalysisResult:
         return cls(
-            duration_s=d["duration_s"], frames_analysed=d["frames_analysed"],
-            analysis_fps=d["analysis_fps"], person_visible_fraction=d["person_visible_fraction"],
-            bouts=[Bout(**b) for b in d["bouts"]], totals=Totals(**d["totals"]),
-            model=ModelInfo(**d["model"]), body_metrics=BodyMetricsUsed(**d["body_metrics"]))
+            duration_s=d["duration_s"],
+            frames_analysed=d["frames_analysed"],
+            analysis_fps=d["analysis_fps"],
+            person_visible_fraction=d["person_visible_fraction"],
+            bouts=[Bout(**b) for b in d["bouts"]],
+            totals=Totals(**d["totals"]),
+            model=ModelInfo(**d["model"]),
+            body_metrics=BodyMetricsUsed(**d["body_metrics"]),
+        )
 
     @classmethod
     def from_json(cls, s: str) -> AnalysisResult:

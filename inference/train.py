@@ -17,12 +17,12 @@ from torch import nn
 from .augment import random_augment
 from .counting import RepPrior, count_reps
 from .dataset import NON_EXERCISE, Clip, exercise_labels, load_manifest
-from .features import sequence_features
+from .features import CLASSIFIER_COLUMNS, sequence_features
 from .heads import IDLE, WINDOW, EngineWeights, WindowClassifier
 from .landmarks import LandmarkSequence, cached_landmarks
 from .pose import default_backbone
 
-N_AUGMENT = 6          # random augmented copies per clip (plus the original and its mirror)
+N_AUGMENT = 6  # random augmented copies per clip (plus the original and its mirror)
 TRAIN_STRIDE = 3
 STEPS = 1200
 BATCH = 128
@@ -32,7 +32,7 @@ SEED = 1234
 def load_clips(manifest: str, log=print) -> tuple[list[Clip], dict[str, LandmarkSequence]]:
     """Clips of the manifest and their landmarks (extracted into the cache when missing)."""
     clips = load_manifest(manifest)
-    backbone = default_backbone()   # lazy: mediapipe only starts on a cache miss
+    backbone = default_backbone()  # lazy: mediapipe only starts on a cache miss
     seqs = {}
     for c in clips:
         seqs[c.id] = cached_landmarks(c.id, str(c.video_path), backbone)
@@ -51,6 +51,7 @@ def frame_labels(clip: Clip, n: int, fps: float) -> np.ndarray:
 
 def _clip_versions(seq: LandmarkSequence, rng: np.random.Generator, n_aug: int):
     from .features import mirror
+
     n = len(seq)
     yield seq, np.arange(n)
     yield mirror(seq), np.arange(n)
@@ -62,7 +63,7 @@ def build_training_set(clips, seqs, labels, n_aug=N_AUGMENT, seed=SEED):
     """Concatenated feature sequences + window starts, labels and clip ids (windows never
     cross clips). Returns (feats, starts, ys, window_clip, row_clip)."""
     rng = np.random.default_rng(seed)
-    index = {l: i for i, l in enumerate(labels)}
+    index = {lab: i for i, lab in enumerate(labels)}
     feats_all, starts, ys, wclip, rclip = [], [], [], [], []
     offset = 0
     for c in clips:
@@ -74,18 +75,23 @@ def build_training_set(clips, seqs, labels, n_aug=N_AUGMENT, seed=SEED):
             f, usable = sequence_features(v)
             vl = lab[np.clip(src, 0, len(lab) - 1)]
             for s in range(0, len(f) - WINDOW + 1, TRAIN_STRIDE):
-                if usable[s:s + WINDOW].mean() < 0.6:
+                if usable[s : s + WINDOW].mean() < 0.6:
                     continue
-                mid = vl[s + WINDOW // 4: s + 3 * WINDOW // 4]
+                mid = vl[s + WINDOW // 4 : s + 3 * WINDOW // 4]
                 label = Counter(mid).most_common(1)[0][0]
                 starts.append(offset + s)
                 ys.append(index[label])
                 wclip.append(c.id)
-            feats_all.append(f)
+            feats_all.append(f[:, CLASSIFIER_COLUMNS])
             rclip.append(np.full(len(f), c.id, dtype=object))
             offset += len(f)
-    return (np.concatenate(feats_all), np.array(starts), np.array(ys), np.array(wclip, dtype=object),
-            np.concatenate(rclip))
+    return (
+        np.concatenate(feats_all),
+        np.array(starts),
+        np.array(ys),
+        np.array(wclip, dtype=object),
+        np.concatenate(rclip),
+    )
 
 
 def fit_classifier(feats, starts, ys, n_classes, steps=STEPS, seed=SEED, log=None, rows=None):
@@ -129,8 +135,11 @@ def exercise_bouts(clip: Clip):
     return [b for b in clip.bouts if b.label not in NON_EXERCISE]
 
 
-PRIOR_OPTIONS = [RepPrior(cycles_per_rep=c, rest=r) for r in ("edges", "extended", "flexed")
-                 for c in (1.0, 0.5, 2.0)]
+PRIOR_OPTIONS = [
+    RepPrior(cycles_per_rep=c, rest=r)
+    for r in ("edges", "extended", "flexed")
+    for c in (1.0, 0.5, 2.0)
+]
 
 
 def fit_rep_priors(clips, seqs, labels) -> tuple[dict[str, RepPrior], dict[str, float]]:
@@ -157,11 +166,13 @@ def fit_rep_priors(clips, seqs, labels) -> tuple[dict[str, RepPrior], dict[str, 
         # Keep the neutral prior (index 0) unless another is clearly better: few clips per label.
         if err[k] < err[0] * 0.8 - 0.1:
             priors[label] = PRIOR_OPTIONS[k]
-    typical = {l: float(np.median(v)) for l, v in cadence.items()}
+    typical = {lab: float(np.median(v)) for lab, v in cadence.items()}
     return priors, typical
 
 
-def train_weights(clips, seqs, labels=None, steps=STEPS, seed=SEED, log=print, prebuilt=None) -> EngineWeights:
+def train_weights(
+    clips, seqs, labels=None, steps=STEPS, seed=SEED, log=print, prebuilt=None
+) -> EngineWeights:
     """Train on `clips`. `prebuilt`: a build_training_set() result over a superset of clips
     (cross-validation builds the augmented set once and selects each fold's clips)."""
     labels = labels or (exercise_labels(clips) + [IDLE])
@@ -174,21 +185,32 @@ def train_weights(clips, seqs, labels=None, steps=STEPS, seed=SEED, log=print, p
     rows = np.array([c in ids for c in rclip])
     starts, ys = starts[keep], ys[keep]
     if log:
-        log(f"  {len(starts)} training windows from {len(clips)} clips ({time.perf_counter() - t0:.0f}s)")
-    model, mean, std = fit_classifier(feats, starts, ys, len(labels), steps=steps, seed=seed, log=log,
-                                      rows=rows)
+        log(
+            f"  {len(starts)} training windows from {len(clips)} clips "
+            f"({time.perf_counter() - t0:.0f}s)"
+        )
+    model, mean, std = fit_classifier(
+        feats, starts, ys, len(labels), steps=steps, seed=seed, log=log, rows=rows
+    )
     priors, typical = fit_rep_priors(clips, seqs, labels)
-    return EngineWeights(labels=labels, feat_mean=mean, feat_std=std,
-                         state_dict={k: v.detach().clone() for k, v in model.state_dict().items()},
-                         rep_priors=priors, typical_cadence=typical, version="in-memory")
+    return EngineWeights(
+        labels=labels,
+        feat_mean=mean,
+        feat_std=std,
+        state_dict={k: v.detach().clone() for k, v in model.state_dict().items()},
+        rep_priors=priors,
+        typical_cadence=typical,
+        version="in-memory",
+    )
 
 
 def train_command(manifest: str, out=None, steps=STEPS, log=print) -> EngineWeights:
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)  # 2 threads on a shared 2-core box spin and run slower
     clips, seqs = load_clips(manifest, log)
     clips = [c for c in clips if c.split == "dev"]
     w = train_weights(clips, seqs, steps=steps, log=log)
     from .heads import WEIGHTS_PATH
+
     w.save(out or WEIGHTS_PATH)
     log(f"wrote {out or WEIGHTS_PATH}")
     return w

@@ -24,11 +24,16 @@ def dataset():
 @pytest.fixture(scope="session")
 def tiny_weights():
     """Randomly initialised (seeded) heads: exercises the analysis path without training."""
-    from inference.features import FEATURE_DIM
+    from inference.features import CLASSIFIER_COLUMNS
     from inference.heads import EngineWeights, WindowClassifier
 
     torch.manual_seed(0)
+    dim = len(CLASSIFIER_COLUMNS)
     labels = ["squat", "jumping_jack", "idle"]
-    m = WindowClassifier(FEATURE_DIM, len(labels))
-    return EngineWeights(labels=labels, feat_mean=np.zeros(FEATURE_DIM, np.float32),
-                         feat_std=np.ones(FEATURE_DIM, np.float32), state_dict=m.state_dict())
+    m = WindowClassifier(dim, len(labels))
+    return EngineWeights(
+        labels=labels,
+        feat_mean=np.zeros(dim, np.float32),
+        feat_std=np.ones(dim, np.float32),
+        state_dict=m.state_dict(),
+    )

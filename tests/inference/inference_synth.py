@@ -11,21 +11,23 @@ FPS = 10.0
 
 def _skeleton(depth: float, jump: float = 0.0):
     """(world (33,3), image (33,3)) of a person facing the camera, squatting `depth` (0..1)."""
-    th_k = np.radians(100) * depth          # knee flexion
-    lean = np.radians(35) * depth           # torso lean
+    th_k = np.radians(100) * depth  # knee flexion
+    lean = np.radians(35) * depth  # torso lean
     shin, thigh, torso = 0.45, 0.45, 0.5
     # sagittal plane: f = forward (towards camera, -z), u = up; ankle on the ground
     knee_fu = np.array([np.sin(th_k / 2) * shin, np.cos(th_k / 2) * shin])
     hip_fu = knee_fu + np.array([-np.sin(th_k / 2) * thigh, np.cos(th_k / 2) * thigh])
     sh_fu = hip_fu + np.array([np.sin(lean) * torso, np.cos(lean) * torso])
-    wr_fu = sh_fu + np.array([0.55 * depth, -0.55 * (1 - depth)])    # arms rise forward
+    wr_fu = sh_fu + np.array([0.55 * depth, -0.55 * (1 - depth)])  # arms rise forward
     el_fu = (sh_fu + wr_fu) / 2 + np.array([0.0, -0.02])
     head_fu = sh_fu + np.array([np.sin(lean) * 0.25, np.cos(lean) * 0.25])
     ankle_fu = np.zeros(2)
 
-    pts = np.zeros((33, 3))          # (x = person's left, f, u) in metres, absolute
+    pts = np.zeros((33, 3))  # (x = person's left, f, u) in metres, absolute
+
     def put(idx, x, fu):
         pts[idx] = [x, fu[0], fu[1] + jump]
+
     for i in range(11):
         put(i, 0.03 * ((i % 3) - 1), head_fu + np.array([0.08, 0.02 * (i // 3)]))
     for side, sx in ((0, 0.18), (1, -0.18)):
@@ -40,14 +42,24 @@ def _skeleton(depth: float, jump: float = 0.0):
         put(29 + side, sx * 0.6, ankle_fu + np.array([-0.05, -0.02]))
         put(31 + side, sx * 0.6, ankle_fu + np.array([0.12, -0.03]))
     hip_c = (pts[23] + pts[24]) / 2
-    world = np.stack([pts[:, 0] - hip_c[0], -(pts[:, 2] - hip_c[2]), -(pts[:, 1] - hip_c[1])], axis=1)
+    world = np.stack(
+        [pts[:, 0] - hip_c[0], -(pts[:, 2] - hip_c[2]), -(pts[:, 1] - hip_c[1])], axis=1
+    )
     # image: camera in front; x mirrored (person's left appears on image right), y down
     image = np.stack([0.5 + pts[:, 0] * 0.35, 0.9 - pts[:, 2] * 0.35, -pts[:, 1] * 0.3], axis=1)
     return world.astype(np.float32), image.astype(np.float32)
 
 
-def squat_sequence(n_reps=6, period_s=2.5, rest_before_s=3.0, rest_after_s=3.0, noise=0.005,
-                   no_person=(), seed=0, fps=FPS) -> tuple[LandmarkSequence, list[tuple[float, float]]]:
+def squat_sequence(
+    n_reps=6,
+    period_s=2.5,
+    rest_before_s=3.0,
+    rest_after_s=3.0,
+    noise=0.005,
+    no_person=(),
+    seed=0,
+    fps=FPS,
+) -> tuple[LandmarkSequence, list[tuple[float, float]]]:
     """Standing rest, `n_reps` sinusoidal squats, standing rest. Returns (seq, true rep times).
 
     `no_person`: (start_s, end_s) spans where the person is missing.
@@ -72,5 +84,7 @@ def squat_sequence(n_reps=6, period_s=2.5, rest_before_s=3.0, rest_after_s=3.0, 
     image[~present] = np.nan
     vis = np.where(present[:, None], 0.95, 0.0).astype(np.float32) * np.ones((1, 33), np.float32)
     seq = LandmarkSequence(fps, image, vis, world, present, (640, 360), n / fps)
-    reps = [(rest_before_s + k * period_s, rest_before_s + (k + 1) * period_s) for k in range(n_reps)]
+    reps = [
+        (rest_before_s + k * period_s, rest_before_s + (k + 1) * period_s) for k in range(n_reps)
+    ]
     return seq, reps

@@ -8,13 +8,15 @@ def test_mifflin_st_jeor():
     assert calories.mifflin_st_jeor_kcal_per_day(80, 180, 30, "male") == pytest.approx(1780.0)
     assert calories.mifflin_st_jeor_kcal_per_day(60, 165, 40, "female") == pytest.approx(1270.25)
     # unspecified sex: midway between the two constants
-    assert calories.mifflin_st_jeor_kcal_per_day(70, 170, 35, "unspecified") == pytest.approx(1509.5)
+    assert calories.mifflin_st_jeor_kcal_per_day(70, 170, 35, "unspecified") == pytest.approx(
+        1509.5
+    )
 
 
 def test_corrected_met_and_kcal():
     body = {"weight_kg": 80.0, "height_cm": 180.0, "age": 30.0, "sex": "male"}
     rmr = calories.rmr_ml_o2_per_kg_min(**body)
-    assert rmr == pytest.approx(1780 / 5 * 1000 / 1440 / 80)          # 3.09 ml/kg/min
+    assert rmr == pytest.approx(1780 / 5 * 1000 / 1440 / 80)  # 3.09 ml/kg/min
     assert calories.corrected_met(8.0, body) == pytest.approx(8.0 * 3.5 / rmr)
     # one hour of vigorous calisthenics: corrected MET x kg x h
     assert calories.kcal(8.0, body, 3600) == pytest.approx(8.0 * 3.5 / rmr * 80, rel=1e-9)

@@ -29,15 +29,17 @@ def test_counting_is_mirror_invariant():
 
 
 def test_partial_rep_at_the_end_is_not_counted():
-    t = np.arange(0, 11.25, 0.1)          # 4.5 cycles of period 2.5: ends at the turning point
+    t = np.arange(0, 11.25, 0.1)  # 4.5 cycles of period 2.5: ends at the turning point
     s = np.cos(2 * np.pi * t / 2.5)
     assert len(count_cycles(s, 25)) == 4
 
 
 def test_no_motion_counts_nothing():
     rng = np.random.default_rng(0)
-    assert count_cycles(rng.normal(0, 0.01, 100), None) == [] or \
-        len(count_cycles(rng.normal(0, 0.01, 100), None)) < 20  # noise: never a clean count
+    assert (
+        count_cycles(rng.normal(0, 0.01, 100), None) == []
+        or len(count_cycles(rng.normal(0, 0.01, 100), None)) < 20
+    )  # noise: never a clean count
     seq, _ = squat_sequence(n_reps=0, rest_before_s=5, rest_after_s=5)
     assert count_reps(sequence_features(seq)[0], FPS).reps == 0
 

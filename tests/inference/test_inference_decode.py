@@ -43,19 +43,19 @@ def test_text_file_is_not_a_video(tmp_path):
 
 def test_resamples_to_analysis_rate(tmp_path):
     p = tmp_path / "clip.mp4"
-    _write_video(p, n=45, fps=30.0)              # 1.5 s
+    _write_video(p, n=45, fps=30.0)  # 1.5 s
     info = probe(str(p))
     assert info.fps == pytest.approx(30.0) and info.width == 320
     stream = FrameStream(str(p), fps=10.0, max_side=160)
     frames = list(stream)
     assert len(frames) == 15
     assert [f.t for f in frames[:3]] == pytest.approx([0.0, 0.1, 0.2])
-    assert frames[0].rgb.shape == (120, 160, 3)   # downscaled, aspect kept
+    assert frames[0].rgb.shape == (120, 160, 3)  # downscaled, aspect kept
     assert stream.duration_s == pytest.approx(1.5)
 
 
 def test_slow_source_is_repeated_on_the_grid(tmp_path):
     p = tmp_path / "slow.mp4"
-    _write_video(p, n=10, fps=5.0)               # 2 s at 5 fps
+    _write_video(p, n=10, fps=5.0)  # 2 s at 5 fps
     frames = list(FrameStream(str(p), fps=10.0))
-    assert len(frames) == 19                     # grid 0.0 .. 1.8 s (last source frame at 1.8 s)
+    assert len(frames) == 19  # grid 0.0 .. 1.8 s (last source frame at 1.8 s)

@@ -30,15 +30,24 @@ def test_idle_time_stays_outside_bouts():
 def test_no_person_time_is_never_inside_a_bout():
     p = _probs([("squat", 20)])
     usable = np.ones(len(p), bool)
-    usable[80:120] = False                      # person leaves for 4 s
+    usable[80:120] = False  # person leaves for 4 s
     segs = segment(p, usable, LABELS, FPS)
     assert len(segs) == 2
     assert segs[0].end <= 80 and segs[1].start >= 120
 
 
 def test_flicker_is_smoothed_and_short_runs_dropped():
-    p = _probs([("idle", 5), ("squat", 3), ("push_up", 0.3), ("squat", 4), ("idle", 5),
-                ("push_up", MIN_BOUT_S / 2), ("idle", 5)])
+    p = _probs(
+        [
+            ("idle", 5),
+            ("squat", 3),
+            ("push_up", 0.3),
+            ("squat", 4),
+            ("idle", 5),
+            ("push_up", MIN_BOUT_S / 2),
+            ("idle", 5),
+        ]
+    )
     segs = segment(p, np.ones(len(p), bool), LABELS, FPS)
     assert [s.label for s in segs] == ["squat"]
     assert segs[0].end - segs[0].start >= 70

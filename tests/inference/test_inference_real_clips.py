@@ -46,10 +46,25 @@ def test_real_clip_label_and_count(dataset, cid):
 
 def test_cli_json_is_only_the_result(dataset):
     path = _clip(dataset, "techbusa__videos-jumping-jacks")
-    out = subprocess.run([sys.executable, "-m", "inference", "analyze", str(path), "--json",
-                          "--weight", "80", "--sex", "male"], capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "inference",
+            "analyze",
+            str(path),
+            "--json",
+            "--weight",
+            "80",
+            "--sex",
+            "male",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
-    d = json.loads(out.stdout)          # stdout is exactly one JSON object
+    d = json.loads(out.stdout)  # stdout is exactly one JSON object
     assert d["body_metrics"]["weight_kg"] == 80 and d["body_metrics"]["sex"] == "male"
     assert {"bouts", "totals", "model", "duration_s"} <= set(d)
 
@@ -57,6 +72,10 @@ def test_cli_json_is_only_the_result(dataset):
 def test_cli_reports_a_bad_file(tmp_path):
     bad = tmp_path / "bad.mp4"
     bad.write_bytes(b"not a video at all" * 100)
-    out = subprocess.run([sys.executable, "-m", "inference", "analyze", str(bad), "--json"],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "inference", "analyze", str(bad), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 2 and out.stdout == "" and "error" in out.stderr

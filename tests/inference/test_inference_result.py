@@ -13,9 +13,25 @@ def test_json_round_trip(tiny_weights):
     back = AnalysisResult.from_json(text)
     assert back == res
     d = json.loads(text)
-    assert set(d) >= {"duration_s", "frames_analysed", "person_visible_fraction", "bouts", "totals",
-                      "model", "body_metrics"}
+    assert set(d) >= {
+        "duration_s",
+        "frames_analysed",
+        "person_visible_fraction",
+        "bouts",
+        "totals",
+        "model",
+        "body_metrics",
+    }
     assert d["body_metrics"]["weight_kg"] == 82 and "height_cm" in d["body_metrics"]["defaulted"]
     for b in d["bouts"]:
-        assert set(b) == {"exercise", "start_s", "end_s", "reps", "rep_times_s", "hold_s", "met",
-                          "kcal", "confidence"}
+        assert set(b) == {
+            "exercise",
+            "start_s",
+            "end_s",
+            "reps",
+            "rep_times_s",
+            "hold_s",
+            "met",
+            "kcal",
+            "confidence",
+        }
