@@ -46,9 +46,17 @@ def user_update_profile(*, user: User, **fields) -> User:
 
 
 def user_change_password(*, user: User, new_password: str) -> User:
+    """Also revokes every refresh token issued so far: a password is changed after a leak."""
+    from rest_framework_simplejwt.token_blacklist.models import (
+        BlacklistedToken,
+        OutstandingToken,
+    )
+
     _validate_password(new_password, user, "new_password")
     user.set_password(new_password)
     user.save(update_fields=["password"])
+    outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    BlacklistedToken.objects.bulk_create(BlacklistedToken(token=t) for t in outstanding)
     return user
 
 

@@ -1,6 +1,6 @@
 """Thin API views: parse, call a service or selector, render."""
 
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.middleware.csrf import get_token
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -203,6 +203,7 @@ class PasswordChangeApi(APIView):
         services.user_change_password(
             user=request.user, new_password=serializer.validated_data["new_password"]
         )
+        update_session_auth_hash(request, request.user)  # keep this browser logged in
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -102,7 +102,11 @@ def run_session_analysis(*, session_id: int) -> str:
             message="The analysis failed because of an error on our side. Try re-analysing.",
         )
         raise
-    services.session_record_analysis(session=session, result=result.to_dict(), body_metrics=body)
+    stored = services.session_record_analysis(
+        session=session, result=result.to_dict(), body_metrics=body
+    )
+    if not stored:
+        return "skipped"  # the session was deleted while it was analysed
     if session.user.video_retention_days == 0:  # the user keeps results, not videos
-        services.session_delete_video(session=session)
+        services.session_delete_video(session=WorkoutSession.objects.get(pk=session.pk))
     return "done"

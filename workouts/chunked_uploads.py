@@ -11,7 +11,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.http import UnreadablePostError
 from django.utils import timezone
+from rest_framework.exceptions import Throttled
 
 from users.models import User
 from workouts import services
@@ -57,7 +59,35 @@ def _partial_file(upload: ChunkedUpload) -> Path:
     return Path(settings.MEDIA_ROOT) / upload.relative_path
 
 
+def _metadata_error(message: str) -> ValidationError:
+    return ValidationError({"Upload-Metadata": [ValidationError(message, code="invalid")]})
+
+
+def _parse_started_at(value: str):
+    from django.utils.dateparse import parse_datetime
+
+    from users.validators import validate_not_in_future
+
+    try:
+        started_at = parse_datetime(value)
+    except ValueError:
+        started_at = None
+    if started_at is None or timezone.is_naive(started_at):
+        raise _metadata_error("started_at must be an ISO 8601 date-time with a time zone.")
+    try:
+        validate_not_in_future(started_at)
+    except ValidationError:
+        raise _metadata_error("started_at is in the future.")
+    return started_at
+
+
 def upload_create(*, user: User, length: int, metadata: dict[str, str]) -> ChunkedUpload:
+    open_uploads = ChunkedUpload.objects.filter(user=user).count()
+    if open_uploads >= settings.WORKOUTS_MAX_OPEN_UPLOADS:
+        raise Throttled(
+            detail=f"You have {open_uploads} unfinished uploads; complete or "
+            "delete one first (unfinished uploads expire after a day)."
+        )
     if length <= 0:
         raise ValidationError(
             {"Upload-Length": [ValidationError("The file is empty.", code="empty_file")]}
@@ -73,17 +103,7 @@ def upload_create(*, user: User, length: int, metadata: dict[str, str]) -> Chunk
         expires_at=timezone.now() + UPLOAD_TTL,
     )
     if "started_at" in metadata:
-        from django.utils.dateparse import parse_datetime
-
-        upload.started_at = parse_datetime(metadata["started_at"])
-        if upload.started_at is None:
-            raise ValidationError(
-                {
-                    "Upload-Metadata": [
-                        ValidationError("started_at must be an ISO 8601 date-time.", code="invalid")
-                    ]
-                }
-            )
+        upload.started_at = _parse_started_at(metadata["started_at"])
     upload.full_clean()
     upload.save()
     path = _partial_file(upload)
@@ -114,29 +134,37 @@ def upload_append(*, upload_id, user: User, offset: int, stream, length: int) ->
         written = 0
         with open(_partial_file(upload), "r+b") as out:
             out.seek(offset)
-            try:
-                while written < length:
+            while written < length:
+                try:
                     piece = stream.read(min(COPY_BUFFER_BYTES, length - written))
-                    if not piece:
-                        break
-                    out.write(piece)
-                    written += len(piece)
-            finally:  # a dropped connection still keeps what arrived
-                out.flush()
-                upload.offset = offset + written
-                upload.expires_at = timezone.now() + UPLOAD_TTL
-                upload.save(update_fields=["offset", "expires_at"])
+                except (UnreadablePostError, OSError):
+                    break  # the connection dropped: keep what arrived, the client resumes
+                if not piece:
+                    break
+                out.write(piece)
+                written += len(piece)
+        upload.offset = offset + written
+        upload.expires_at = timezone.now() + UPLOAD_TTL
+        upload.save(update_fields=["offset", "expires_at"])
     return upload
 
 
 class _PartialFile(File):
-    """The finished partial file, handed to the upload service without another copy."""
+    """The finished partial file: decoding checks read it in place."""
 
     def temporary_file_path(self) -> str:
         return self.file.name
 
 
-def upload_complete(*, upload: ChunkedUpload) -> WorkoutSession:
+def upload_complete(*, upload_id, user: User) -> WorkoutSession:
+    """Creates the session and removes the upload in one transaction; the row lock makes a
+    retried completion wait, then find the upload gone (404), not make a second session."""
+    with transaction.atomic():
+        upload = ChunkedUpload.objects.select_for_update().get(pk=upload_id, user=user)
+        return _complete(upload)
+
+
+def _complete(upload: ChunkedUpload) -> WorkoutSession:
     if not upload.is_complete:
         raise UploadIncomplete(
             f"Only {upload.offset} of {upload.length} bytes have arrived; send the rest first."
@@ -159,10 +187,15 @@ def upload_delete(*, upload: ChunkedUpload) -> None:
 
 
 def purge_expired_uploads() -> int:
-    expired = ChunkedUpload.objects.filter(expires_at__lt=timezone.now())
+    def expired():
+        return ChunkedUpload.objects.filter(expires_at__lt=timezone.now())
+
     count = 0
-    for upload in expired.iterator():
+    for candidate in expired().values_list("pk", flat=True).iterator():
         with transaction.atomic():
-            upload_delete(upload=upload)
-        count += 1
+            # Re-checked under a lock: a chunk arriving now extends the upload's life.
+            upload = expired().select_for_update().filter(pk=candidate).first()
+            if upload is not None:
+                upload_delete(upload=upload)
+                count += 1
     return count

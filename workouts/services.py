@@ -90,6 +90,10 @@ def session_create_from_upload(
         session.started_at = started_at
     session.full_clean(exclude=["video"])
     with transaction.atomic():
+        # Locking the user row serialises one user's uploads, so parallel requests cannot
+        # all pass the in-flight limit before any of them is stored.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        _ensure_capacity_for_analysis(user)
         session.video.save(video.name or "video.mp4", File(video), save=False)
         try:
             session.save()
@@ -129,7 +133,10 @@ def session_delete_video(*, session: WorkoutSession) -> WorkoutSession:
     return session
 
 
+@transaction.atomic
 def session_request_reanalysis(*, session: WorkoutSession) -> WorkoutSession:
+    # Locked and re-read: two quick clicks must not queue two analyses.
+    session = WorkoutSession.objects.select_for_update().select_related("user").get(pk=session.pk)
     if session.status in (SessionStatus.PENDING, SessionStatus.PROCESSING):
         raise AnalysisConflict("This session is already waiting for or being analysed.")
     if not session.has_video:
@@ -189,22 +196,46 @@ def session_set_progress(*, session_id: int, fraction: float) -> None:
 
 
 def session_mark_failed(*, session: WorkoutSession, code: str, message: str) -> None:
-    session.status = SessionStatus.FAILED
-    session.error_code = code
-    session.error_message = message
-    session.save(update_fields=["status", "error_code", "error_message", "updated_at"])
+    # An update, not a save: the session may have been edited or deleted meanwhile.
+    WorkoutSession.objects.filter(pk=session.pk).update(
+        status=SessionStatus.FAILED,
+        error_code=code,
+        error_message=message,
+        updated_at=timezone.now(),
+    )
+
+
+ANALYSIS_FIELDS = [
+    "result",
+    "body_metrics",
+    "total_kcal",
+    "active_s",
+    "total_reps",
+    "duration_s",
+    "model_version",
+    "status",
+    "progress",
+    "error_code",
+    "error_message",
+    "analysed_at",
+    "updated_at",
+]
 
 
 @transaction.atomic
-def session_record_analysis(*, session: WorkoutSession, result: dict, body_metrics: dict) -> None:
-    """Stores a finished analysis. Replaces earlier bouts, so running it twice leaves one
-    copy of the results."""
-    session.bouts.all().delete()
+def session_record_analysis(*, session: WorkoutSession, result: dict, body_metrics: dict) -> bool:
+    """Stores a finished analysis on the current row (re-read and locked: the user may have
+    edited or deleted the session while it was analysed). Replaces earlier bouts, so
+    running it twice leaves one copy. False when the session is gone."""
+    current = WorkoutSession.objects.select_for_update().filter(pk=session.pk).first()
+    if current is None:
+        return False
+    current.bouts.all().delete()
     Bout.objects.bulk_create(
         Bout(
-            session=session,
-            user_id=session.user_id,
-            session_started_at=session.started_at,
+            session=current,
+            user_id=current.user_id,
+            session_started_at=current.started_at,
             position=position,
             exercise=bout["exercise"],
             start_s=bout["start_s"],
@@ -219,18 +250,19 @@ def session_record_analysis(*, session: WorkoutSession, result: dict, body_metri
         for position, bout in enumerate(result["bouts"])
     )
     totals = result["totals"]
-    session.result = result
-    session.body_metrics = body_metrics
-    session.total_kcal = totals["kcal"]
-    session.active_s = totals["active_s"]
-    session.total_reps = sum(totals["reps_by_exercise"].values())
-    session.duration_s = result["duration_s"]
-    session.model_version = f"{result['model']['name']}@{result['model']['version']}"
-    session.status = SessionStatus.DONE
-    session.progress = 1.0
-    session.error_code = session.error_message = ""
-    session.analysed_at = timezone.now()
-    session.save()
+    current.result = result
+    current.body_metrics = body_metrics
+    current.total_kcal = totals["kcal"]
+    current.active_s = totals["active_s"]
+    current.total_reps = sum(totals["reps_by_exercise"].values())
+    current.duration_s = result["duration_s"]
+    current.model_version = f"{result['model']['name']}@{result['model']['version']}"
+    current.status = SessionStatus.DONE
+    current.progress = 1.0
+    current.error_code = current.error_message = ""
+    current.analysed_at = timezone.now()
+    current.save(update_fields=ANALYSIS_FIELDS)
+    return True
 
 
 def videos_past_retention():
@@ -263,8 +295,11 @@ def videos_past_retention():
 
 def purge_expired_videos() -> int:
     purged = 0
-    for session in videos_past_retention().iterator():
+    for candidate in videos_past_retention().values_list("pk", flat=True).iterator():
         with transaction.atomic():
-            session_delete_video(session=session)
-        purged += 1
+            # Re-checked under a lock: it may have been queued for re-analysis meanwhile.
+            session = videos_past_retention().select_for_update().filter(pk=candidate).first()
+            if session is not None:
+                session_delete_video(session=session)
+                purged += 1
     return purged

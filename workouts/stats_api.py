@@ -1,6 +1,6 @@
 """Statistics endpoints: thin views over workouts.stats."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils import timezone
@@ -14,11 +14,20 @@ from workouts import stats
 
 TAG = "statistics"
 MAX_RANGE_DAYS = 3660
+EARLIEST, LATEST = date(1900, 1, 1), date(2200, 12, 31)
 DEFAULT_RANGE = {
     "day": timedelta(days=29),
     "week": timedelta(weeks=12),
     "month": timedelta(days=365),
 }
+
+
+def period_start(day: date, period: str) -> date:
+    if period == "week":
+        return day - timedelta(days=day.weekday())
+    if period == "month":
+        return day.replace(day=1)
+    return day
 
 
 class TimeZoneField(serializers.CharField):
@@ -53,8 +62,16 @@ class TimelineQuerySerializer(TimeZoneQuerySerializer):
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
+        for name in ("start", "end"):
+            if name in attrs and not EARLIEST <= attrs[name] <= LATEST:
+                raise serializers.ValidationError(
+                    {name: [f"Give a date between {EARLIEST} and {LATEST}."]}, code="invalid"
+                )
         end = attrs.get("end") or timezone.localtime(timezone.now(), attrs["tz"]).date()
-        start = attrs.get("start") or end - DEFAULT_RANGE[attrs["period"]]
+        # Whole periods only: a bucket labelled with a Monday or a 1st covers all of it.
+        start = period_start(
+            attrs.get("start") or end - DEFAULT_RANGE[attrs["period"]], attrs["period"]
+        )
         if start > end:
             raise serializers.ValidationError(
                 {"start": ["start must not be after end."]}, code="invalid"

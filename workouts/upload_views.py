@@ -11,6 +11,7 @@ from django.conf import settings
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_standardized_errors.openapi_serializers import ErrorResponse429Serializer
 from drf_standardized_errors.openapi_utils import get_validation_error_serializer
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import status
@@ -20,6 +21,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from coach.api.mixins import NonAtomicRequestsMixin
 from coach.api.openapi import client_error_response
 from workouts import chunked_uploads
 from workouts.models import ChunkedUpload
@@ -116,7 +118,11 @@ class UploadCreateApi(TusMixin, APIView):
             OpenApiParameter("Upload-Metadata", OpenApiTypes.STR, OpenApiParameter.HEADER),
         ],
         request=None,
-        responses={201: OpenApiResponse(description="Created; see Location."), 412: ERROR_412},
+        responses={
+            201: OpenApiResponse(description="Created; see Location."),
+            412: ERROR_412,
+            429: ErrorResponse429Serializer,
+        },
     )
     def post(self, request):
         upload = chunked_uploads.upload_create(
@@ -138,7 +144,7 @@ class UploadCreateApi(TusMixin, APIView):
 
 
 @extend_schema(tags=[TAG])
-class UploadDetailApi(TusMixin, APIView):
+class UploadDetailApi(NonAtomicRequestsMixin, TusMixin, APIView):
     parser_classes = [OffsetStreamParser]  # documents the chunk media type; body is streamed
 
     @extend_schema(
@@ -205,19 +211,26 @@ class UploadDetailApi(TusMixin, APIView):
 
 @extend_schema(tags=[TAG])
 @extend_validation_errors(UPLOAD_ERROR_CODES, field_name="video")
-class UploadCompleteApi(TusMixin, APIView):
+class UploadCompleteApi(NonAtomicRequestsMixin, TusMixin, APIView):
     @extend_schema(
         summary="Turn a finished upload into a workout session",
         description="Checks the video by decoding it (same rules as a direct upload) and "
         "queues its analysis.",
         parameters=[TUS_RESUMABLE],
         request=None,
-        responses={201: SessionDetailSerializer, 409: ERROR_409, 412: ERROR_412},
+        responses={
+            201: SessionDetailSerializer,
+            409: ERROR_409,
+            412: ERROR_412,
+            429: ErrorResponse429Serializer,
+        },
     )
     def post(self, request, pk):
-        upload = self.get_upload(request, pk)
+        self.get_upload(request, pk)
         try:
-            session = chunked_uploads.upload_complete(upload=upload)
+            session = chunked_uploads.upload_complete(upload_id=pk, user=request.user)
+        except ChunkedUpload.DoesNotExist:  # completed by a concurrent request
+            raise Http404
         except chunked_uploads.UploadIncomplete as incomplete:
             raise Conflict(str(incomplete))
         return Response(SessionDetailSerializer(session).data, status=status.HTTP_201_CREATED)

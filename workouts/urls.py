@@ -12,7 +12,11 @@ urlpatterns = [
         name="session-reanalyse",
     ),
     path("uploads/", upload_views.UploadCreateApi.as_view(), name="upload-create"),
-    path("uploads/<uuid:pk>/", upload_views.UploadDetailApi.as_view(), name="upload-detail"),
+    path(
+        "uploads/<uuid:pk>/",
+        upload_views.UploadDetailApi.as_view(),
+        name="upload-detail",
+    ),
     path(
         "uploads/<uuid:pk>/complete/",
         upload_views.UploadCompleteApi.as_view(),

@@ -1,16 +1,16 @@
 """Thin API views over workout sessions."""
 
-import mimetypes
-
 from django.conf import settings
 from django.http import FileResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_standardized_errors.openapi_serializers import ErrorResponse429Serializer
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import generics, status
 from rest_framework.exceptions import APIException, NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from coach.api.mixins import NonAtomicRequestsMixin
 from workouts import selectors, services
 from workouts.filters import SessionFilter
 from workouts.models import WorkoutSession
@@ -46,7 +46,8 @@ class OwnedSessionMixin:
 @extend_validation_errors(UPLOAD_ERROR_CODES, field_name="video", methods=["post"])
 @extend_validation_errors(["invalid"], field_name="page_size", methods=["get"])
 @extend_validation_errors(["blank"], field_name="ordering", methods=["get"])
-class SessionListCreateApi(OwnedSessionMixin, generics.ListAPIView):
+@extend_validation_errors(["blank"], field_name="status", methods=["get"])
+class SessionListCreateApi(NonAtomicRequestsMixin, OwnedSessionMixin, generics.ListAPIView):
     serializer_class = SessionSerializer
     filterset_class = SessionFilter
     parser_classes = [MultiPartParser]
@@ -58,7 +59,7 @@ class SessionListCreateApi(OwnedSessionMixin, generics.ListAPIView):
     @extend_schema(
         summary="Upload a workout video",
         request=SessionUploadSerializer,
-        responses={201: SessionDetailSerializer},
+        responses={201: SessionDetailSerializer, 429: ErrorResponse429Serializer},
         description="Stores the video and queues its analysis; poll the session until "
         "`status` is `done` or `failed`. The file is checked by decoding it. Limits: "
         "size (WORKOUTS_MAX_UPLOAD_BYTES), duration (WORKOUTS_MAX_DURATION_S) and videos "
@@ -117,12 +118,25 @@ class SessionVideoApi(OwnedSessionMixin, generics.GenericAPIView):
         session = self.get_object()
         if not session.has_video:
             raise NotFound("The video of this session is no longer stored.")
-        content_type = mimetypes.guess_type(session.video.name)[0] or "application/octet-stream"
+        suffix = _suffix(session.video.name)
+        # Inline only as a known video type (for <video> players); anything else downloads.
+        content_type = VIDEO_CONTENT_TYPES.get(suffix)
         return FileResponse(
             session.video.open("rb"),
-            content_type=content_type,
-            filename=f"session-{session.id}{_suffix(session.video.name)}",
+            content_type=content_type or "application/octet-stream",
+            as_attachment=content_type is None,
+            filename=f"session-{session.id}{suffix}",
         )
+
+
+VIDEO_CONTENT_TYPES = {
+    ".mp4": "video/mp4",
+    ".m4v": "video/mp4",
+    ".mov": "video/quicktime",
+    ".webm": "video/webm",
+    ".mkv": "video/x-matroska",
+    ".avi": "video/x-msvideo",
+}
 
 
 def _suffix(name: str) -> str:
@@ -138,12 +152,12 @@ class SessionReanalyseApi(OwnedSessionMixin, generics.GenericAPIView):
     @extend_schema(
         summary="Analyse the session again (after a model update or a failure)",
         request=None,
-        responses={202: SessionDetailSerializer},
+        responses={202: SessionDetailSerializer, 429: ErrorResponse429Serializer},
     )
     def post(self, request, *args, **kwargs):
         session = self.get_object()
         try:
-            services.session_request_reanalysis(session=session)
+            session = services.session_request_reanalysis(session=session)
         except services.AnalysisConflict as conflict:
             raise Conflict(str(conflict))
         return Response(SessionDetailSerializer(session).data, status=status.HTTP_202_ACCEPTED)

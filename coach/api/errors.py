@@ -13,6 +13,11 @@ from rest_framework import exceptions, serializers
 
 
 class CoachExceptionHandler(ExceptionHandler):
+    def set_rollback(self):
+        # A non-atomic view has no request transaction of its own to roll back.
+        if not getattr(self.context.get("view"), "non_atomic_requests", False):
+            super().set_rollback()
+
     def convert_known_exceptions(self, exc):
         if isinstance(exc, DjangoValidationError):
             return exceptions.ValidationError(detail=serializers.as_serializer_error(exc))

@@ -1,5 +1,6 @@
 """Ownership lives here, once: every user-data view scopes its queryset to request.user."""
 
+from django.db import transaction
 from rest_framework.permissions import IsAuthenticated
 
 
@@ -19,3 +20,14 @@ class OwnedByUserMixin:
 
     def perform_create(self, serializer):
         serializer.save(**{self.owner_field: self.request.user})
+
+
+class NonAtomicRequestsMixin:
+    """For views that stream large bodies or decode video: they open short transactions
+    themselves instead of holding one (on SQLite, the write lock) for the whole request."""
+
+    non_atomic_requests = True
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        return transaction.non_atomic_requests(super().as_view(**initkwargs))

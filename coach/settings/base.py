@@ -215,6 +215,10 @@ CELERY_TASK_TRACK_STARTED = True
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=60 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=55 * 60)
 CELERY_RESULT_EXPIRES = timedelta(days=1)
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # Redis hands an unacknowledged task to another worker after this long; it must exceed
+    # the hard time limit, or a long analysis would run twice at once.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_IMPORTS = ["coach.tasks"]
 
@@ -225,6 +229,7 @@ USER_EXPORT_SECTIONS = {"sessions": "workouts.selectors.sessions_export_data"}
 WORKOUTS_MAX_UPLOAD_BYTES = env.int("WORKOUTS_MAX_UPLOAD_BYTES", default=2 * 1024**3)
 WORKOUTS_MAX_DURATION_S = env.int("WORKOUTS_MAX_DURATION_S", default=3 * 60 * 60)
 WORKOUTS_MAX_IN_FLIGHT = env.int("WORKOUTS_MAX_IN_FLIGHT", default=3)
+WORKOUTS_MAX_OPEN_UPLOADS = env.int("WORKOUTS_MAX_OPEN_UPLOADS", default=3)
 # A session whose analysis killed its worker this many times is marked failed.
 WORKOUTS_MAX_ANALYSIS_ATTEMPTS = env.int("WORKOUTS_MAX_ANALYSIS_ATTEMPTS", default=3)
 CELERY_TASK_ROUTES = {"workouts.analyse_session": {"queue": "analysis"}}

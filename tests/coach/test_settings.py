@@ -15,6 +15,8 @@ def run_manage(*args, env_overrides):
         {
             "DJANGO_SETTINGS_MODULE": "coach.settings.production",
             "ALLOWED_HOSTS": "coach.example.com",
+            "DATABASE_URL": "postgres://coach@db.example.com:5432/coach",
+            "REDIS_URL": "redis://redis.example.com:6379/0",
             **env_overrides,
         }
     )
@@ -41,3 +43,10 @@ def test_production_refuses_to_start_without_a_strong_secret_key():
         result = run_manage("check", env_overrides={"SECRET_KEY": key})
         assert result.returncode != 0
         assert "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_fall_back_to_the_embedded_defaults():
+    for missing in ("DATABASE_URL", "REDIS_URL"):
+        result = run_manage("check", env_overrides={"SECRET_KEY": STRONG_KEY, missing: ""})
+        assert result.returncode != 0
+        assert missing in result.stderr

@@ -13,8 +13,12 @@ def staff_client(client):
 
 def test_staff_can_browse_users_and_weights(staff_client):
     entry = WeightEntryFactory()
-    for url in ["/admin/users/user/", f"/admin/users/user/{entry.user_id}/change/",
-                "/admin/users/weightentry/", "/admin/users/user/add/"]:
+    for url in [
+        "/admin/users/user/",
+        f"/admin/users/user/{entry.user_id}/change/",
+        "/admin/users/weightentry/",
+        "/admin/users/user/add/",
+    ]:
         assert staff_client.get(url).status_code == 200, url
 
 

@@ -154,3 +154,26 @@ class TestExportAndDeletion:
         assert anon_client.get(EXPORT).status_code == 401
         assert anon_client.delete(ME).status_code == 401
         assert User.objects.filter(pk=user.pk).exists()
+
+
+def test_password_change_revokes_refresh_tokens(api, anon_client, user):
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    stolen = str(RefreshToken.for_user(user))
+    assert anon_client.post("/api/v1/auth/token/refresh/", {"refresh": stolen}).status_code == 200
+    stolen = str(RefreshToken.for_user(user))
+    api.post(
+        PASSWORD, {"current_password": DEFAULT_PASSWORD, "new_password": "a-brand-new-phrase-42"}
+    )
+    assert anon_client.post("/api/v1/auth/token/refresh/", {"refresh": stolen}).status_code == 401
+
+
+def test_password_change_keeps_the_browser_session(client, user):
+    client.force_login(user)
+    response = client.post(
+        PASSWORD,
+        {"current_password": DEFAULT_PASSWORD, "new_password": "a-brand-new-phrase-42"},
+        content_type="application/json",
+    )
+    assert response.status_code == 204
+    assert client.get(ME).status_code == 200

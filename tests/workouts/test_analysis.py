@@ -97,3 +97,46 @@ def test_gives_up_after_repeated_worker_crashes(fake_engine, pending_session, se
     pending_session.refresh_from_db()
     assert pending_session.error_code == "analysis_crashed"
     assert fake_engine == []
+
+
+def test_edits_made_during_analysis_are_kept(monkeypatch, pending_session):
+    from django.utils import timezone
+
+    def analyze_video(path, body=None, progress=None):
+        # The user renames the workout and moves its start while the worker is busy.
+        type(pending_session).objects.filter(pk=pending_session.pk).update(
+            title="Renamed", started_at=datetime(2024, 6, 9, 7, tzinfo=UTC)
+        )
+        from tests.workouts.conftest import engine_result
+
+        return engine_result(body)
+
+    monkeypatch.setattr(inference, "analyze_video", analyze_video)
+    assert run_session_analysis(session_id=pending_session.id) == "done"
+    pending_session.refresh_from_db()
+    assert pending_session.title == "Renamed" and pending_session.status == "done"
+    assert pending_session.bouts.first().session_started_at == datetime(2024, 6, 9, 7, tzinfo=UTC)
+    assert pending_session.analysed_at <= timezone.now()
+
+
+def test_session_deleted_during_analysis_stays_deleted(monkeypatch, pending_session):
+    def analyze_video(path, body=None, progress=None):
+        type(pending_session).objects.filter(pk=pending_session.pk).delete()
+        from tests.workouts.conftest import engine_result
+
+        return engine_result(body)
+
+    monkeypatch.setattr(inference, "analyze_video", analyze_video)
+    assert run_session_analysis(session_id=pending_session.id) == "skipped"
+    assert not type(pending_session).objects.filter(pk=pending_session.pk).exists()
+    assert not StoredBout.objects.exists()
+
+
+def test_failure_after_deletion_does_not_crash(monkeypatch, pending_session):
+    def analyze_video(path, body=None, progress=None):
+        type(pending_session).objects.filter(pk=pending_session.pk).delete()
+        raise inference.VideoDecodeError("gone")
+
+    monkeypatch.setattr(inference, "analyze_video", analyze_video)
+    assert run_session_analysis(session_id=pending_session.id) == "failed"
+    assert not type(pending_session).objects.filter(pk=pending_session.pk).exists()

@@ -155,3 +155,64 @@ def test_expired_uploads_are_purged(api):
 
 def test_media_root_is_the_test_folder():
     assert "coach-test-media" in str(settings.MEDIA_ROOT)
+
+
+def test_dropped_connection_keeps_the_bytes_that_arrived(api, user):
+    from django.http import UnreadablePostError
+
+    from workouts.chunked_uploads import upload_append
+
+    url = create(api, 100)
+    upload_id = ChunkedUpload.objects.get().pk
+
+    class DroppingStream:
+        """40 bytes arrive, then the phone loses its connection."""
+
+        def __init__(self):
+            self.sent = False
+
+        def read(self, size):
+            if self.sent:
+                raise UnreadablePostError("connection reset")
+            self.sent = True
+            return b"a" * 40
+
+    upload_append(upload_id=upload_id, user=user, offset=0, stream=DroppingStream(), length=100)
+    assert api.head(url, **TUS)["Upload-Offset"] == "40"
+    assert send(api, url, 40, b"b" * 60)["Upload-Offset"] == "100"
+    partial = Path(settings.MEDIA_ROOT) / ChunkedUpload.objects.get().relative_path
+    assert partial.read_bytes() == b"a" * 40 + b"b" * 60
+
+
+@pytest.mark.parametrize(
+    "started_at",
+    ["2024-13-45T00:00:00Z", "2999-01-01T00:00:00Z", "2024-01-01T10:00:00", "tomorrow"],
+)
+def test_bad_started_at_metadata(api, started_at):
+    response = api.post(
+        UPLOADS,
+        HTTP_UPLOAD_LENGTH="10",
+        HTTP_UPLOAD_METADATA=metadata(started_at=started_at),
+        **TUS,
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"] == "Upload-Metadata"
+    assert not ChunkedUpload.objects.exists()
+
+
+def test_limit_on_open_uploads(api, settings):
+    settings.WORKOUTS_MAX_OPEN_UPLOADS = 2
+    create(api, 10)
+    create(api, 10)
+    response = api.post(UPLOADS, HTTP_UPLOAD_LENGTH="10", **TUS)
+    assert response.status_code == 429
+    assert ChunkedUpload.objects.count() == 2
+
+
+def test_completing_twice_makes_one_session(api, synthetic_video, no_analysis):
+    data = synthetic_video.read_bytes()
+    url = create(api, len(data))
+    send(api, url, 0, data)
+    assert api.post(url + "complete/", **TUS).status_code == 201
+    assert api.post(url + "complete/", **TUS).status_code == 404
+    assert WorkoutSession.objects.count() == 1

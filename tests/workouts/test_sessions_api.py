@@ -187,3 +187,24 @@ def test_export_includes_sessions_and_bouts(api, user, other_user):
     assert [s["id"] for s in sessions] == [mine.id]
     assert sessions[0]["bouts"][0]["exercise"] == "lunge"
     assert sessions[0]["result"] == {"totals": {"reps_by_exercise": {}}}
+
+
+def test_download_of_an_unknown_file_type_is_an_attachment(api, user):
+    from django.core.files.base import ContentFile
+
+    session = WorkoutSessionFactory(user=user, video=None)
+    session.video.save("x.html", ContentFile(b"<script>alert(1)</script>"))
+    response = api.get(detail(session.id, "video/"))
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"].startswith("attachment")
+
+
+@pytest.mark.parametrize("param", ["status", "ordering", "exercise", "started_after"])
+def test_blank_filters_are_errors(api, param):
+    response = api.get(SESSIONS, {param: ""})
+    assert response.status_code == 400
+    assert response.json()["errors"][0] == {
+        "code": "blank",
+        "detail": "Give a value, or leave the parameter out.",
+        "attr": param,
+    }

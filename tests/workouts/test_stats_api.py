@@ -150,3 +150,23 @@ def test_blank_time_zone_is_an_error(api, url):
     response = api.get(url, {"tz": ""})
     assert response.status_code == 400
     assert response.json()["errors"][0]["attr"] == "tz"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"period": "day", "start": "9999-12-30", "end": "9999-12-31"},
+        {"period": "day", "start": "0001-01-01", "end": "0001-01-02"},
+    ],
+)
+def test_dates_far_away_are_refused(api, params):
+    response = api.get(TIMELINE, params)
+    assert response.status_code == 400
+
+
+def test_first_bucket_covers_its_whole_period(api, user):
+    workout(user, datetime(2024, 3, 4, 12, tzinfo=UTC), kcal=10)  # Monday
+    workout(user, datetime(2024, 3, 6, 12, tzinfo=UTC), kcal=10)  # Wednesday
+    body = api.get(TIMELINE, {"period": "week", "start": "2024-03-06", "end": "2024-03-10"}).json()
+    assert body["start"] == "2024-03-04"
+    assert [(b["start"], b["sessions"]) for b in body["buckets"]] == [("2024-03-04", 2)]
