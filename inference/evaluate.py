@@ -184,7 +184,7 @@ def _fold_weights(k, train, seqs, vocab, steps, reuse, log, prebuilt=None):
     key = hashlib.sha256(
         ("|".join(sorted(c.id for c in train)) + f"|{steps}").encode()
     ).hexdigest()[:10]
-    path = FOLD_CACHE / f"fold{k}_{key}.pt"
+    path = FOLD_CACHE / f"fold{k}_{key}.npz"
     if reuse and path.exists():
         w = EngineWeights.load(path)
         # Counting priors are cheap: refit them so counting changes need no retraining.

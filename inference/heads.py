@@ -1,53 +1,60 @@
-"""Torch heads over windows of skeleton features, and the bundle of shipped weights.
+"""The exercise classifier at inference time, and the bundle of shipped weights.
 
-`WindowClassifier` is a small dilated temporal CNN (about 90k parameters). The `EngineWeights`
-bundle stores its state dict together with everything else training learns (feature
-normalisation, label vocabulary, per-exercise repetition priors, typical cadence/amplitude
-for the intensity estimate) in one small file, `inference/weights/engine.pt`.
+The classifier (`model.WindowClassifier`, a dilated temporal CNN of about 60k parameters)
+is trained in torch; here the same forward pass runs in numpy so analysing a video does not
+need torch (see model.py for why). `EngineWeights` stores the network parameters together
+with everything else training learns (feature normalisation, label vocabulary,
+per-exercise counting priors, typical cadence) in one small file,
+`inference/weights/engine.npz` (float16 parameters, JSON metadata; no pickle).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import torch
-from torch import nn
 
 from .counting import RepPrior
 from .errors import ModelNotTrainedError
 from .features import CLASSIFIER_COLUMNS
 
-WEIGHTS_PATH = Path(__file__).resolve().parent / "weights" / "engine.pt"
+WEIGHTS_PATH = Path(__file__).resolve().parent / "weights" / "engine.npz"
 
 WINDOW = 30  # frames (3 s at 10 fps): one slow repetition fits
 STRIDE = 5  # frames between window starts at inference
 IDLE = "idle"  # internal class for rest / setup / transition time
 UNKNOWN = "unknown"
+DILATIONS = (1, 2, 4)  # must match model.DILATIONS
 
 
-class WindowClassifier(nn.Module):
-    def __init__(self, in_dim: int, n_classes: int, width: int = 64, dropout: float = 0.2):
-        super().__init__()
-        self.net = nn.Sequential(
-            nn.Conv1d(in_dim, width, 5, padding=2),
-            nn.GELU(),
-            nn.Dropout(dropout),
-            nn.Conv1d(width, width, 5, padding=4, dilation=2),
-            nn.GELU(),
-            nn.Dropout(dropout),
-            nn.Conv1d(width, width, 5, padding=8, dilation=4),
-            nn.GELU(),
-        )
-        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * width, n_classes))
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """Exact (erf) GELU as torch.nn.GELU(); erf by Abramowitz-Stegun 7.1.26 (|err| < 1.5e-7)."""
+    z = np.abs(x) / np.sqrt(2.0)
+    t = 1.0 / (1.0 + 0.3275911 * z)
+    poly = t * (
+        0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
+    )
+    erf = np.sign(x) * (1.0 - poly * np.exp(-z * z))
+    return 0.5 * x * (1.0 + erf)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: (B, T, F)
-        h = self.net(x.transpose(1, 2).contiguous())
-        pooled = torch.cat([h.mean(dim=2), h.amax(dim=2)], dim=1)
-        return self.head(pooled)
+
+def window_logits(x: np.ndarray, params: dict) -> np.ndarray:
+    """Forward pass of WindowClassifier in numpy. x: (B, T, F) -> (B, classes)."""
+    h = np.ascontiguousarray(x.transpose(0, 2, 1), dtype=np.float32)  # (B, C, T)
+    t = h.shape[2]
+    for i, d in enumerate(DILATIONS):
+        w, b = params[f"conv{i}.weight"], params[f"conv{i}.bias"]  # (O, I, K), (O,)
+        k = w.shape[2]
+        pad = d * (k // 2)
+        hp = np.pad(h, ((0, 0), (0, 0), (pad, pad)))
+        taps = np.stack([hp[:, :, j * d : j * d + t] for j in range(k)], axis=1)  # (B, K, I, T)
+        h = _gelu(np.einsum("bkit,oik->bot", taps, w, optimize=True) + b[None, :, None])
+    pooled = np.concatenate([h.mean(axis=2), h.max(axis=2)], axis=1)
+    return pooled @ params["head.weight"].T + params["head.bias"]
 
 
 @dataclass
@@ -55,45 +62,56 @@ class EngineWeights:
     labels: list[str]  # classifier outputs: exercises + IDLE
     feat_mean: np.ndarray
     feat_std: np.ndarray
-    state_dict: dict
+    params: dict  # numpy parameters, see window_logits
     rep_priors: dict[str, RepPrior] = field(default_factory=dict)
     typical_cadence: dict[str, float] = field(default_factory=dict)  # reps per minute
     version: str = "untrained"
-    _model: WindowClassifier | None = field(default=None, repr=False)
 
     @property
     def exercises(self) -> list[str]:
         return [lab for lab in self.labels if lab != IDLE]
 
-    def model(self) -> WindowClassifier:
-        if self._model is None:
-            # The heads are tiny: one thread is fastest and leaves the other core to the pose
-            # backbone. Set here (first use, in the using process), never at import time.
-            if torch.get_num_threads() > 1:
-                torch.set_num_threads(1)
-            m = WindowClassifier(len(self.feat_mean), len(self.labels))
-            m.load_state_dict(self.state_dict)
-            m.eval()
-            self._model = m
-        return self._model
-
     def prior(self, label: str) -> RepPrior:
         return self.rep_priors.get(label, RepPrior())
 
-    def save(self, path: Path = WEIGHTS_PATH) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        payload = {
+    def to_bytes(self) -> bytes:
+        meta = {
             "labels": self.labels,
-            "feat_mean": torch.from_numpy(self.feat_mean.astype(np.float32)),
-            "feat_std": torch.from_numpy(self.feat_std.astype(np.float32)),
-            "state_dict": {k: v.detach().cpu().half() for k, v in self.state_dict.items()},
             "rep_priors": {k: v.to_dict() for k, v in self.rep_priors.items()},
             "typical_cadence": self.typical_cadence,
         }
+        arrays = {f"param/{k}": v.astype(np.float16) for k, v in self.params.items()}
         buf = io.BytesIO()
-        torch.save(payload, buf)
-        data = buf.getvalue()
-        path.write_bytes(data)
+        np.savez_compressed(
+            buf,
+            meta=np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8),
+            feat_mean=self.feat_mean.astype(np.float32),
+            feat_std=self.feat_std.astype(np.float32),
+            **arrays,
+        )
+        return buf.getvalue()
+
+    def save(self, path: Path = WEIGHTS_PATH) -> None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(self.to_bytes())
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> EngineWeights:
+        z = np.load(io.BytesIO(data), allow_pickle=False)
+        meta = json.loads(bytes(z["meta"]).decode())
+        params = {
+            k[len("param/") :]: z[k].astype(np.float32) for k in z.files if k.startswith("param/")
+        }
+        return cls(
+            labels=list(meta["labels"]),
+            feat_mean=z["feat_mean"],
+            feat_std=z["feat_std"],
+            params=params,
+            rep_priors={k: RepPrior(**v) for k, v in meta["rep_priors"].items()},
+            typical_cadence=dict(meta["typical_cadence"]),
+            version=hashlib.sha256(data).hexdigest()[:12],
+        )
 
     @classmethod
     def load(cls, path: Path = WEIGHTS_PATH) -> EngineWeights:
@@ -101,17 +119,7 @@ class EngineWeights:
             raise ModelNotTrainedError(
                 f"weights not found at {path}; run `python -m inference train --manifest M`"
             )
-        data = Path(path).read_bytes()
-        p = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
-        return cls(
-            labels=list(p["labels"]),
-            feat_mean=p["feat_mean"].numpy(),
-            feat_std=p["feat_std"].numpy(),
-            state_dict={k: v.float() for k, v in p["state_dict"].items()},
-            rep_priors={k: RepPrior(**v) for k, v in p["rep_priors"].items()},
-            typical_cadence=dict(p["typical_cadence"]),
-            version=hashlib.sha256(data).hexdigest()[:12],
-        )
+        return cls.from_bytes(Path(path).read_bytes())
 
 
 _CACHED: dict[str, EngineWeights] = {}
@@ -147,11 +155,12 @@ def frame_probabilities(
         x = np.concatenate([x, np.repeat(x[-1:], WINDOW - n, axis=0)])
     starts = window_starts(len(x))
     wins = np.stack([x[s : s + WINDOW] for s in starts]).astype(np.float32)
-    model = w.model()
     probs = []
-    with torch.inference_mode():
-        for i in range(0, len(wins), batch):
-            probs.append(torch.softmax(model(torch.from_numpy(wins[i : i + batch])), dim=1).numpy())
+    for i in range(0, len(wins), batch):
+        logits = window_logits(wins[i : i + batch], w.params)
+        logits -= logits.max(axis=1, keepdims=True)
+        e = np.exp(logits)
+        probs.append(e / e.sum(axis=1, keepdims=True))
     probs = np.concatenate(probs)
     acc = np.zeros((len(x), c), np.float64)
     cnt = np.zeros(len(x))

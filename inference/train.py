@@ -18,8 +18,9 @@ from .augment import random_augment
 from .counting import RepPrior, count_reps
 from .dataset import NON_EXERCISE, Clip, exercise_labels, load_manifest
 from .features import CLASSIFIER_COLUMNS, sequence_features
-from .heads import IDLE, WINDOW, EngineWeights, WindowClassifier
+from .heads import IDLE, WINDOW, EngineWeights
 from .landmarks import LandmarkSequence, cached_landmarks
+from .model import WindowClassifier, state_to_numpy
 from .pose import default_backbone
 
 N_AUGMENT = 6  # random augmented copies per clip (plus the original and its mirror)
@@ -197,7 +198,7 @@ def train_weights(
         labels=labels,
         feat_mean=mean,
         feat_std=std,
-        state_dict={k: v.detach().clone() for k, v in model.state_dict().items()},
+        params=state_to_numpy(model),
         rep_priors=priors,
         typical_cadence=typical,
         version="in-memory",

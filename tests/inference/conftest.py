@@ -25,7 +25,8 @@ def dataset():
 def tiny_weights():
     """Randomly initialised (seeded) heads: exercises the analysis path without training."""
     from inference.features import CLASSIFIER_COLUMNS
-    from inference.heads import EngineWeights, WindowClassifier
+    from inference.heads import EngineWeights
+    from inference.model import WindowClassifier, state_to_numpy
 
     torch.manual_seed(0)
     dim = len(CLASSIFIER_COLUMNS)
@@ -35,5 +36,5 @@ def tiny_weights():
         labels=labels,
         feat_mean=np.zeros(dim, np.float32),
         feat_std=np.ones(dim, np.float32),
-        state_dict=m.state_dict(),
+        params=state_to_numpy(m),
     )

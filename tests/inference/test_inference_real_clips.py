@@ -79,3 +79,34 @@ def test_cli_reports_a_bad_file(tmp_path):
         timeout=60,
     )
     assert out.returncode == 2 and out.stdout == "" and "error" in out.stderr
+
+
+_FORK_SCRIPT = """
+import multiprocessing as mp, sys
+import inference                      # imported before the fork, like a Celery worker
+
+def work(path, q):
+    q.put(inference.analyze_video(path).totals.reps_by_exercise)
+
+ctx = mp.get_context("fork")
+q = ctx.Queue()
+p = ctx.Process(target=work, args=(sys.argv[1], q))
+p.start()
+p.join(timeout=90)
+print(p.exitcode, q.get(timeout=5) if p.exitcode == 0 else None)
+"""
+
+
+def test_analysis_works_in_a_forked_worker(dataset):
+    """Celery prefork workers import the engine, then fork: nothing heavy may exist yet.
+
+    Run in a fresh interpreter: mediapipe aborts in a child forked from a process that has
+    already run a pose graph (so a worker parent must never analyse before forking)."""
+    path = str(_clip(dataset, "apurvo2004__burpees"))
+    out = subprocess.run(
+        [sys.executable, "-c", _FORK_SCRIPT, path], capture_output=True, text=True, timeout=150
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    exitcode, reps = out.stdout.strip().split(" ", 1)
+    assert exitcode == "0", out.stderr[-2000:]
+    assert "burpee" in reps

@@ -1,0 +1,24 @@
+import numpy as np
+import torch
+
+from inference.heads import EngineWeights, window_logits
+from inference.model import WindowClassifier, state_to_numpy
+
+
+def test_numpy_forward_equals_torch():
+    torch.manual_seed(1)
+    m = WindowClassifier(20, 7).eval()
+    x = np.random.default_rng(0).normal(size=(9, 30, 20)).astype(np.float32)
+    with torch.inference_mode():
+        ref = m(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(window_logits(x, state_to_numpy(m)), ref, atol=2e-5, rtol=1e-4)
+
+
+def test_weights_round_trip_without_pickle(tiny_weights, tmp_path):
+    p = tmp_path / "w.npz"
+    tiny_weights.save(p)
+    back = EngineWeights.load(p)
+    assert back.labels == tiny_weights.labels and len(back.version) == 12
+    for k, v in tiny_weights.params.items():
+        np.testing.assert_allclose(back.params[k], v, atol=2e-3)  # stored as float16
+    assert np.load(p, allow_pickle=False).files  # plain arrays only
