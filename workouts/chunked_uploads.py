@@ -13,9 +13,11 @@ from django.core.files import File
 from django.db import transaction
 from django.http import UnreadablePostError
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import Throttled
 
 from users.models import User
+from users.validators import validate_not_in_future
 from workouts import services
 from workouts.models import ChunkedUpload, WorkoutSession
 
@@ -60,14 +62,10 @@ def _partial_file(upload: ChunkedUpload) -> Path:
 
 
 def _metadata_error(message: str) -> ValidationError:
-    return ValidationError({"Upload-Metadata": [ValidationError(message, code="invalid")]})
+    return services.field_error("Upload-Metadata", message, "invalid")
 
 
 def _parse_started_at(value: str):
-    from django.utils.dateparse import parse_datetime
-
-    from users.validators import validate_not_in_future
-
     try:
         started_at = parse_datetime(value)
     except ValueError:
@@ -89,9 +87,7 @@ def upload_create(*, user: User, length: int, metadata: dict[str, str]) -> Chunk
             "delete one first (unfinished uploads expire after a day)."
         )
     if length <= 0:
-        raise ValidationError(
-            {"Upload-Length": [ValidationError("The file is empty.", code="empty_file")]}
-        )
+        raise services.field_error("Upload-Length", "The file is empty.", "empty_file")
     if length > settings.WORKOUTS_MAX_UPLOAD_BYTES:
         raise services.file_too_large_error("Upload-Length")
     upload = ChunkedUpload(
@@ -187,15 +183,7 @@ def upload_delete(*, upload: ChunkedUpload) -> None:
 
 
 def purge_expired_uploads() -> int:
-    def expired():
-        return ChunkedUpload.objects.filter(expires_at__lt=timezone.now())
-
-    count = 0
-    for candidate in expired().values_list("pk", flat=True).iterator():
-        with transaction.atomic():
-            # Re-checked under a lock: a chunk arriving now extends the upload's life.
-            upload = expired().select_for_update().filter(pk=candidate).first()
-            if upload is not None:
-                upload_delete(upload=upload)
-                count += 1
-    return count
+    return services.purge_under_lock(
+        lambda: ChunkedUpload.objects.filter(expires_at__lt=timezone.now()),
+        lambda upload: upload_delete(upload=upload),
+    )

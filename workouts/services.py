@@ -2,12 +2,16 @@
 
 import logging
 import tempfile
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from rest_framework.exceptions import Throttled
 
@@ -39,14 +43,37 @@ def _ensure_capacity_for_analysis(user: User) -> None:
         )
 
 
-def _video_error(message: str, code: str) -> ValidationError:
-    return ValidationError({"video": [ValidationError(message, code=code)]})
+def field_error(field: str, message: str, code: str) -> ValidationError:
+    """A validation error on one field (or header) with its own error code."""
+    return ValidationError({field: [ValidationError(message, code=code)]})
 
 
 def file_too_large_error(field: str = "video") -> ValidationError:
     limit_mb = settings.WORKOUTS_MAX_UPLOAD_BYTES / 1024**2
-    message = f"The file is larger than the {limit_mb:g} MB limit."
-    return ValidationError({field: [ValidationError(message, code="file_too_large")]})
+    return field_error(
+        field, f"The file is larger than the {limit_mb:g} MB limit.", "file_too_large"
+    )
+
+
+def delete_file_after_commit(stored: FieldFile) -> None:
+    """Removes a stored file once the transaction that stopped referring to it commits
+    (a rollback keeps it)."""
+    if stored:
+        storage, name = stored.storage, stored.name
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+def purge_under_lock(candidates: Callable[[], QuerySet], delete: Callable) -> int:
+    """Deletes what `candidates()` matches, one row at a time, re-checking each row under a
+    lock: it may have changed since it was listed (a new chunk, a re-analysis)."""
+    purged = 0
+    for pk in candidates().values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            row = candidates().select_for_update().filter(pk=pk).first()
+            if row is not None:
+                delete(row)
+                purged += 1
+    return purged
 
 
 def _local_copy(uploaded) -> tuple[str, tempfile.TemporaryDirectory | None]:
@@ -66,15 +93,15 @@ def session_create_from_upload(
 ) -> WorkoutSession:
     """Checks the upload by decoding it, stores it and queues the analysis."""
     if video.size == 0:
-        raise _video_error("The file is empty.", "empty_file")
+        raise field_error("video", "The file is empty.", "empty_file")
     if video.size > settings.WORKOUTS_MAX_UPLOAD_BYTES:
         raise file_too_large_error()
-    _ensure_capacity_for_analysis(user)
+    _ensure_capacity_for_analysis(user)  # fail fast, before decoding; re-checked under lock
     path, folder = _local_copy(video)
     try:
         checked = check_video(path, max_duration_s=settings.WORKOUTS_MAX_DURATION_S)
     except VideoRejected as rejected:
-        raise _video_error(rejected.message, rejected.code)
+        raise field_error("video", rejected.message, rejected.code)
     finally:
         if folder is not None:
             folder.cleanup()
@@ -124,9 +151,7 @@ def session_delete(*, session: WorkoutSession) -> None:
 
 def session_delete_video(*, session: WorkoutSession) -> WorkoutSession:
     """Removes the video file but keeps the analysed results (retention)."""
-    if session.video:
-        storage, name = session.video.storage, session.video.name
-        transaction.on_commit(lambda: storage.delete(name))
+    delete_file_after_commit(session.video)
     session.video = ""
     session.video_deleted_at = timezone.now()
     session.save(update_fields=["video", "video_deleted_at", "updated_at"])
@@ -268,10 +293,6 @@ def session_record_analysis(*, session: WorkoutSession, result: dict, body_metri
 def videos_past_retention():
     """Stored videos whose owner's retention period has passed (finished sessions only: a
     video still waiting for analysis is never removed)."""
-    from django.db.models import Q
-
-    from workouts.models import SessionStatus
-
     now = timezone.now()
     # One condition per retention setting in use (a handful of values in practice): portable
     # where per-row date arithmetic is not.
@@ -283,9 +304,7 @@ def videos_past_retention():
     )
     expired = Q(pk__in=[])
     for days in settings_in_use:
-        expired |= Q(
-            user__video_retention_days=days, created_at__lte=now - timezone.timedelta(days=days)
-        )
+        expired |= Q(user__video_retention_days=days, created_at__lte=now - timedelta(days=days))
     return WorkoutSession.objects.filter(
         expired,
         video_deleted_at__isnull=True,
@@ -294,12 +313,6 @@ def videos_past_retention():
 
 
 def purge_expired_videos() -> int:
-    purged = 0
-    for candidate in videos_past_retention().values_list("pk", flat=True).iterator():
-        with transaction.atomic():
-            # Re-checked under a lock: it may have been queued for re-analysis meanwhile.
-            session = videos_past_retention().select_for_update().filter(pk=candidate).first()
-            if session is not None:
-                session_delete_video(session=session)
-                purged += 1
-    return purged
+    return purge_under_lock(
+        videos_past_retention, lambda session: session_delete_video(session=session)
+    )

@@ -9,13 +9,12 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
 from workouts.models import ChunkedUpload, WorkoutSession
+from workouts.services import delete_file_after_commit
 
 
 @receiver(post_delete, sender=WorkoutSession)
 def delete_session_video(sender, instance: WorkoutSession, **kwargs):
-    if instance.video:
-        storage, name = instance.video.storage, instance.video.name
-        transaction.on_commit(lambda: storage.delete(name))
+    delete_file_after_commit(instance.video)
 
 
 @receiver(post_delete, sender=ChunkedUpload)

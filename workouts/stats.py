@@ -2,7 +2,7 @@
 time zone, personal records, streaks of workout days. Only analysed sessions count."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection
@@ -10,11 +10,11 @@ from django.db.models import Count, F, Q, Sum, Window
 from django.db.models.functions import RowNumber, TruncDate, TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
+from inference.calories import STATIC_EXERCISES
 from users.models import User
 from workouts.models import Bout, SessionStatus, WorkoutSession
 
 TRUNCATE = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
-STATIC_EXERCISES = {"plank"}
 
 
 def _done_sessions(user: User):
@@ -29,10 +29,8 @@ def timeline(*, user: User, period: str, tz: ZoneInfo, start: date, end: date) -
     """One bucket per period with workouts: sessions, active minutes, kcal, reps per exercise.
     `start`/`end` are local dates, both included."""
     truncate = TRUNCATE[period]
-    since = timezone.make_aware(timezone.datetime.combine(start, timezone.datetime.min.time()), tz)
-    until = timezone.make_aware(
-        timezone.datetime.combine(end + timedelta(days=1), timezone.datetime.min.time()), tz
-    )
+    since = datetime.combine(start, time.min, tzinfo=tz)
+    until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
     in_range = Q(started_at__gte=since, started_at__lt=until)
     sessions = (
         _done_sessions(user)
@@ -53,16 +51,19 @@ def timeline(*, user: User, period: str, tz: ZoneInfo, start: date, end: date) -
     reps_by_bucket: dict = {}
     for row in reps:
         reps_by_bucket.setdefault(_local_date(row["bucket"], tz), {})[row["exercise"]] = row["reps"]
-    return [
-        {
-            "start": _local_date(row["bucket"], tz),
-            "sessions": row["sessions"],
-            "active_minutes": round((row["active_s"] or 0) / 60, 2),
-            "kcal": round(row["kcal"] or 0, 2),
-            "reps": reps_by_bucket.get(_local_date(row["bucket"], tz), {}),
-        }
-        for row in sessions
-    ]
+    buckets = []
+    for row in sessions:
+        start_day = _local_date(row["bucket"], tz)
+        buckets.append(
+            {
+                "start": start_day,
+                "sessions": row["sessions"],
+                "active_minutes": round((row["active_s"] or 0) / 60, 2),
+                "kcal": round(row["kcal"] or 0, 2),
+                "reps": reps_by_bucket.get(start_day, {}),
+            }
+        )
+    return buckets
 
 
 def _local_date(value, tz) -> date:

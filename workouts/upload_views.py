@@ -184,7 +184,6 @@ class UploadDetailApi(NonAtomicRequestsMixin, TusMixin, APIView):
     def patch(self, request, pk):
         if request.content_type != OFFSET_CONTENT_TYPE:
             raise WrongContentType()
-        self.get_upload(request, pk)
         try:
             upload = chunked_uploads.upload_append(
                 upload_id=pk,
@@ -193,6 +192,8 @@ class UploadDetailApi(NonAtomicRequestsMixin, TusMixin, APIView):
                 stream=request._request,
                 length=_header_int(request, "Content-Length"),
             )
+        except ChunkedUpload.DoesNotExist:  # not this user's, or gone
+            raise Http404
         except chunked_uploads.OffsetMismatch as mismatch:
             raise Conflict(str(mismatch))
         response = Response(status=status.HTTP_204_NO_CONTENT)
@@ -226,10 +227,9 @@ class UploadCompleteApi(NonAtomicRequestsMixin, TusMixin, APIView):
         },
     )
     def post(self, request, pk):
-        self.get_upload(request, pk)
         try:
             session = chunked_uploads.upload_complete(upload_id=pk, user=request.user)
-        except ChunkedUpload.DoesNotExist:  # completed by a concurrent request
+        except ChunkedUpload.DoesNotExist:  # not this user's, or completed concurrently
             raise Http404
         except chunked_uploads.UploadIncomplete as incomplete:
             raise Conflict(str(incomplete))

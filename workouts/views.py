@@ -1,5 +1,7 @@
 """Thin API views over workout sessions."""
 
+from pathlib import PurePosixPath
+
 from django.conf import settings
 from django.http import FileResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -118,7 +120,7 @@ class SessionVideoApi(OwnedSessionMixin, generics.GenericAPIView):
         session = self.get_object()
         if not session.has_video:
             raise NotFound("The video of this session is no longer stored.")
-        suffix = _suffix(session.video.name)
+        suffix = PurePosixPath(session.video.name).suffix
         # Inline only as a known video type (for <video> players); anything else downloads.
         content_type = VIDEO_CONTENT_TYPES.get(suffix)
         return FileResponse(
@@ -137,11 +139,6 @@ VIDEO_CONTENT_TYPES = {
     ".mkv": "video/x-matroska",
     ".avi": "video/x-msvideo",
 }
-
-
-def _suffix(name: str) -> str:
-    dot = name.rfind(".")
-    return name[dot:] if dot >= 0 else ""
 
 
 @extend_schema(tags=[TAG])
