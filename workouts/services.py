@@ -48,11 +48,16 @@ def field_error(field: str, message: str, code: str) -> ValidationError:
     return ValidationError({field: [ValidationError(message, code=code)]})
 
 
+class FileTooLargeError(ValidationError):
+    """A validation error that answers 413 Payload Too Large (what tus and HTTP clients expect)."""
+
+    status_code = 413
+
+
 def file_too_large_error(field: str = "video") -> ValidationError:
     limit_mb = settings.WORKOUTS_MAX_UPLOAD_BYTES / 1024**2
-    return field_error(
-        field, f"The file is larger than the {limit_mb:g} MB limit.", "file_too_large"
-    )
+    message = f"The file is larger than the {limit_mb:g} MB limit."
+    return FileTooLargeError({field: [ValidationError(message, code="file_too_large")]})
 
 
 def delete_file_after_commit(stored: FieldFile) -> None:

@@ -22,11 +22,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from coach.api.mixins import NonAtomicRequestsMixin
-from coach.api.openapi import client_error_response
+from coach.api.openapi import client_error_response, file_too_large_response
 from workouts import chunked_uploads
 from workouts.models import ChunkedUpload
 from workouts.serializers import SessionDetailSerializer
-from workouts.views import UPLOAD_ERROR_CODES, Conflict
+from workouts.views import FILE_TOO_LARGE_413, UPLOAD_ERROR_CODES, Conflict
 
 TAG = "resumable uploads"
 OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
@@ -102,7 +102,7 @@ class TusMixin:
 
 
 @extend_schema(tags=[TAG])
-@extend_validation_errors(["invalid", "empty_file", "file_too_large"], field_name="Upload-Length")
+@extend_validation_errors(["invalid", "empty_file"], field_name="Upload-Length")
 @extend_validation_errors(["invalid"], field_name="Upload-Metadata")
 class UploadCreateApi(TusMixin, APIView):
     @extend_schema(
@@ -121,6 +121,7 @@ class UploadCreateApi(TusMixin, APIView):
         responses={
             201: OpenApiResponse(description="Created; see Location."),
             412: ERROR_412,
+            413: file_too_large_response("UploadTooLarge", "Upload-Length"),
             429: ErrorResponse429Serializer,
         },
     )
@@ -223,6 +224,7 @@ class UploadCompleteApi(NonAtomicRequestsMixin, TusMixin, APIView):
             201: SessionDetailSerializer,
             409: ERROR_409,
             412: ERROR_412,
+            413: FILE_TOO_LARGE_413,
             429: ErrorResponse429Serializer,
         },
     )

@@ -13,6 +13,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from coach.api.mixins import NonAtomicRequestsMixin
+from coach.api.openapi import file_too_large_response
 from workouts import selectors, services
 from workouts.filters import SessionFilter
 from workouts.models import WorkoutSession
@@ -24,7 +25,9 @@ from workouts.serializers import (
 )
 
 TAG = "workout sessions"
-UPLOAD_ERROR_CODES = ["empty_file", "file_too_large", "unreadable_video", "video_too_long"]
+# file_too_large answers 413 (FILE_TOO_LARGE_413), the others 400.
+UPLOAD_ERROR_CODES = ["empty_file", "unreadable_video", "video_too_long"]
+FILE_TOO_LARGE_413 = file_too_large_response("FileTooLarge", "video")
 # Multipart framing around the file: a request this much over the limit is too large.
 MULTIPART_OVERHEAD_BYTES = 1024 * 1024
 
@@ -61,11 +64,16 @@ class SessionListCreateApi(NonAtomicRequestsMixin, OwnedSessionMixin, generics.L
     @extend_schema(
         summary="Upload a workout video",
         request=SessionUploadSerializer,
-        responses={201: SessionDetailSerializer, 429: ErrorResponse429Serializer},
+        responses={
+            201: SessionDetailSerializer,
+            413: FILE_TOO_LARGE_413,
+            429: ErrorResponse429Serializer,
+        },
         description="Stores the video and queues its analysis; poll the session until "
         "`status` is `done` or `failed`. The file is checked by decoding it. Limits: "
-        "size (WORKOUTS_MAX_UPLOAD_BYTES), duration (WORKOUTS_MAX_DURATION_S) and videos "
-        "in analysis at once per user (WORKOUTS_MAX_IN_FLIGHT, answered with 429).",
+        "size (WORKOUTS_MAX_UPLOAD_BYTES, answered with 413), duration "
+        "(WORKOUTS_MAX_DURATION_S) and videos in analysis at once per user "
+        "(WORKOUTS_MAX_IN_FLIGHT, answered with 429).",
     )
     def post(self, request):
         declared = int(request.META.get("CONTENT_LENGTH") or 0)

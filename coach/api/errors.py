@@ -1,8 +1,8 @@
 """One error shape everywhere: drf-standardized-errors' `{type, errors: [{code, detail, attr}]}`.
 
 Services raise Django's ValidationError (they know nothing of DRF); it is turned into a
-400 here so views stay thin. Plain-Django 404/500 pages under /api/ answer in the same
-JSON shape instead of HTML.
+400 here (or the `status_code` the error carries) so views stay thin. Plain-Django
+404/500 pages under /api/ answer in the same JSON shape instead of HTML.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -20,7 +20,10 @@ class CoachExceptionHandler(ExceptionHandler):
 
     def convert_known_exceptions(self, exc):
         if isinstance(exc, DjangoValidationError):
-            return exceptions.ValidationError(detail=serializers.as_serializer_error(exc))
+            converted = exceptions.ValidationError(detail=serializers.as_serializer_error(exc))
+            # A service may ask for another 4xx (e.g. 413 for a file over the size limit).
+            converted.status_code = getattr(exc, "status_code", converted.status_code)
+            return converted
         return super().convert_known_exceptions(exc)
 
 

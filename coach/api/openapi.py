@@ -2,6 +2,7 @@
 
 from drf_spectacular.utils import inline_serializer
 from drf_standardized_errors.openapi_serializers import ClientErrorEnum
+from drf_standardized_errors.openapi_utils import get_validation_error_serializer
 from rest_framework import serializers
 
 
@@ -34,3 +35,8 @@ JWT_401 = client_error_response(
         "user_inactive",
     ],
 )
+
+
+def file_too_large_response(name: str, field: str):
+    """Documents the 413 answered when a file is over WORKOUTS_MAX_UPLOAD_BYTES."""
+    return get_validation_error_serializer(name, {field: {"file_too_large"}})

@@ -100,7 +100,7 @@ def test_chunk_past_declared_length(api):
         ({"HTTP_UPLOAD_LENGTH": "0"}, 400),
         ({"HTTP_UPLOAD_LENGTH": "lots"}, 400),
         ({}, 400),
-        ({"HTTP_UPLOAD_LENGTH": str(10**13)}, 400),
+        ({"HTTP_UPLOAD_LENGTH": str(10**13)}, 413),  # over Tus-Max-Size, as tus says
         ({"HTTP_UPLOAD_LENGTH": "10", "HTTP_UPLOAD_METADATA": "title not-base64!"}, 400),
     ],
 )
