@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MEDIAPIPE := mediapipe==0.10.14
 
-.PHONY: run test install migrate lint clean
+.PHONY: run test install migrate lint clean frontend chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,10 +17,28 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The web dashboard (frontend/): npm ci when the lock file changed, vite build when a source did.
+FRONTEND_DEPS := frontend/node_modules/.package-lock.json
+FRONTEND_BUILT := frontend/dist/index.html
+FRONTEND_SOURCES := $(shell find frontend/src -type f) $(addprefix frontend/,index.html vite.config.ts tsconfig.json package.json)
+
+$(FRONTEND_DEPS): frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	touch $@
+
+$(FRONTEND_BUILT): $(FRONTEND_DEPS) $(FRONTEND_SOURCES)
+	cd frontend && npm run build
+
+frontend: $(FRONTEND_BUILT)
+
+# The browser tests drive Debian's Chromium (Playwright never downloads a browser).
+chromium:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
-run: migrate
+run: migrate frontend
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@echo ""
 	@echo "  coach is starting on http://127.0.0.1:8000  (API docs: http://127.0.0.1:8000/api/docs/)"
@@ -28,7 +46,7 @@ run: migrate
 	@echo ""
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
-test: install
+test: install frontend chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install

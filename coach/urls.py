@@ -1,7 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from coach.dashboard import dashboard
 from coach.health import healthz
 
 urlpatterns = [
@@ -11,6 +13,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("users.urls")),
     path("api/v1/", include("workouts.urls")),
+    # The web dashboard: a single-page app that owns every URL under /app/.
+    path("", RedirectView.as_view(url="/app/", permanent=False)),
+    re_path(r"^app/(?P<path>.*)$", dashboard, name="dashboard"),
 ]
 
 handler404 = "coach.api.errors.handler404"

@@ -21,6 +21,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    "daphne",  # first: its runserver serves ASGI, so WebSockets work under `make run` too
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -34,6 +35,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "drf_standardized_errors",
+    "channels",
     "coach",
     "users",
     "workouts",
@@ -52,6 +54,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "coach.urls"
 WSGI_APPLICATION = "coach.wsgi.application"
+ASGI_APPLICATION = "coach.asgi.application"
 
 TEMPLATES = [
     {
@@ -99,6 +102,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", default=str(VAR_DIR / "staticfiles")))
+# The web dashboard's build output (frontend/, `make frontend`), served under
+# /static/dashboard/. Only listed once built: a missing folder would fail `check --deploy`.
+DASHBOARD_DIST_DIR = BASE_DIR / "frontend" / "dist"
+STATICFILES_DIRS = [("dashboard", DASHBOARD_DIST_DIR)] if DASHBOARD_DIST_DIR.is_dir() else []
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
@@ -188,6 +195,18 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# --- Channels (WebSockets): Redis in production so any web process can reach any socket;
+# process memory in the embedded default, which needs no server.
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
 # --- Celery. Redis in production; a filesystem broker needing no server otherwise.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 CELERY_FS_DIR = Path(env("CELERY_FS_DIR", default=str(VAR_DIR / "celery")))
@@ -201,6 +220,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(CELERY_FS_DIR / "broker"),
         "control_folder": str(CELERY_FS_DIR / "control"),
         "store_processed": False,
+        # The default (1 s) would add up to a second to every live chunk's round trip.
+        "polling_interval": 0.05,
     }
     for folder in ("broker", "control", "results"):
         (CELERY_FS_DIR / folder).mkdir(parents=True, exist_ok=True)
@@ -232,10 +253,17 @@ WORKOUTS_MAX_IN_FLIGHT = env.int("WORKOUTS_MAX_IN_FLIGHT", default=3)
 WORKOUTS_MAX_OPEN_UPLOADS = env.int("WORKOUTS_MAX_OPEN_UPLOADS", default=3)
 # A session whose analysis killed its worker this many times is marked failed.
 WORKOUTS_MAX_ANALYSIS_ATTEMPTS = env.int("WORKOUTS_MAX_ANALYSIS_ATTEMPTS", default=3)
-CELERY_TASK_ROUTES = {"workouts.analyse_session": {"queue": "analysis"}}
+CELERY_TASK_ROUTES = {
+    "workouts.analyse_session": {"queue": "analysis"},
+    # Live chunks have their own queue: an hour-long upload must not hold them up.
+    "workouts.live_chunk": {"queue": "live"},
+}
+# A live session nobody streams to for this long is stopped and analysed.
+LIVE_IDLE_TIMEOUT_S = env.int("LIVE_IDLE_TIMEOUT_S", default=15 * 60)
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-videos": {"task": "workouts.purge_expired_videos", "schedule": 60 * 60},
     "purge-expired-uploads": {"task": "workouts.purge_expired_uploads", "schedule": 60 * 60},
+    "stop-idle-live-sessions": {"task": "workouts.stop_idle_live_sessions", "schedule": 60},
 }
 
 LOGGING = {

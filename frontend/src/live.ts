@@ -1,0 +1,113 @@
+// The live-workout WebSocket client (docs/live-protocol.md): camera frames go up as binary
+// messages (8-byte big-endian float64 time, then JPEG bytes); updates come back as JSON.
+
+export interface LiveUpdate {
+  elapsed_s: number;
+  exercise: string | null;
+  reps: number;
+  kcal: number;
+  person_visible: boolean;
+}
+
+export interface LiveHandlers {
+  onStarted(sessionId: number): void;
+  onUpdate(update: LiveUpdate): void;
+  onStopped(sessionId: number): void;
+  onError(message: string): void;
+  onClosed(message: string | null): void;
+}
+
+const CLOSE_MESSAGES: Record<number, string> = {
+  4400: "The server could not understand the stream.",
+  4401: "You are not logged in any more.",
+  4404: "That live session does not exist.",
+  4409: "That session is not live any more.",
+  4429: "Too many of your workouts are waiting for analysis; try again when they are done.",
+};
+
+const FRAME_INTERVAL_MS = 100; // the engine analyses 10 frames a second
+const MAX_SIDE = 640; // the server scales to this anyway; larger frames only cost bandwidth
+const MAX_BUFFERED_BYTES = 1_000_000; // on a slow link, drop frames rather than queue them
+
+export function encodeFrame(t: number, jpeg: ArrayBuffer): ArrayBuffer {
+  const message = new Uint8Array(8 + jpeg.byteLength);
+  new DataView(message.buffer).setFloat64(0, t, false);
+  message.set(new Uint8Array(jpeg), 8);
+  return message.buffer;
+}
+
+export class LiveStream {
+  private socket: WebSocket | null = null;
+  private timer: number | undefined;
+  private startedAt = 0;
+  private sessionId: number | null = null;
+  private stopping = false;
+  private readonly canvas = document.createElement("canvas");
+
+  constructor(
+    private readonly video: HTMLVideoElement,
+    private readonly handlers: LiveHandlers,
+  ) {}
+
+  start(title: string): void {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${location.host}/api/v1/live/`);
+    socket.binaryType = "arraybuffer";
+    this.socket = socket;
+    socket.onopen = () => socket.send(JSON.stringify({ type: "start", ...(title ? { title } : {}) }));
+    socket.onmessage = (event) => {
+      if (typeof event.data !== "string") return;
+      const message = JSON.parse(event.data) as Record<string, unknown>;
+      switch (message.type) {
+        case "started":
+          this.sessionId = (message.session as { id: number }).id;
+          this.startedAt = performance.now();
+          this.handlers.onStarted(this.sessionId);
+          this.timer = window.setInterval(() => void this.sendFrame(), FRAME_INTERVAL_MS);
+          break;
+        case "update":
+          this.handlers.onUpdate(message as unknown as LiveUpdate);
+          break;
+        case "stopped":
+          this.handlers.onStopped((message.session as { id: number }).id);
+          this.close();
+          break;
+        case "error":
+          this.handlers.onError(String(message.detail ?? message.code));
+          break;
+      }
+    };
+    socket.onerror = () => this.handlers.onError("The live connection failed.");
+    socket.onclose = (event) => {
+      window.clearInterval(this.timer);
+      this.handlers.onClosed(event.code === 1000 || this.stopping ? null : CLOSE_MESSAGES[event.code] ?? `The connection closed (${event.code}).`);
+    };
+  }
+
+  stop(): void {
+    window.clearInterval(this.timer);
+    this.stopping = true;
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify({ type: "stop" }));
+    else this.close();
+  }
+
+  close(): void {
+    window.clearInterval(this.timer);
+    this.stopping = true;
+    this.socket?.close(1000);
+    this.socket = null;
+  }
+
+  private async sendFrame(): Promise<void> {
+    const socket = this.socket;
+    const { videoWidth: width, videoHeight: height } = this.video;
+    if (!socket || socket.readyState !== WebSocket.OPEN || !width || socket.bufferedAmount > MAX_BUFFERED_BYTES) return;
+    const scale = Math.min(1, MAX_SIDE / Math.max(width, height));
+    this.canvas.width = Math.round(width * scale);
+    this.canvas.height = Math.round(height * scale);
+    const t = (performance.now() - this.startedAt) / 1000;
+    this.canvas.getContext("2d")!.drawImage(this.video, 0, 0, this.canvas.width, this.canvas.height);
+    const blob = await new Promise<Blob | null>((resolve) => this.canvas.toBlob(resolve, "image/jpeg", 0.75));
+    if (blob && socket.readyState === WebSocket.OPEN) socket.send(encodeFrame(t, await blob.arrayBuffer()));
+  }
+}

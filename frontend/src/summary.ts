@@ -1,0 +1,34 @@
+// The result of an analysed session at a glance: used on the upload and session pages.
+
+import { h } from "./dom";
+import { clock, exerciseName, kcal, minutes } from "./format";
+import type { SessionDetail } from "./types";
+
+export function resultSummary(session: SessionDetail): HTMLElement {
+  const reps = Object.entries(session.reps_by_exercise);
+  const plank = session.bouts.filter((b) => b.hold_s !== null).reduce((sum, b) => sum + (b.hold_s ?? 0), 0);
+  return h(
+    "div",
+    { class: "summary", "data-testid": "result-summary" },
+    h(
+      "dl",
+      { class: "stats-grid" },
+      stat("Calories", kcal(session.total_kcal), "total-kcal"),
+      stat("Active time", minutes(session.active_s), "active-time"),
+      stat("Repetitions", String(session.total_reps ?? 0), "total-reps"),
+      stat("Video length", clock(session.duration_s), "duration"),
+    ),
+    reps.length || plank
+      ? h(
+          "ul",
+          { class: "reps-by-exercise", "aria-label": "Repetitions per exercise" },
+          reps.map(([exercise, count]) => h("li", { "data-exercise": exercise }, h("strong", {}, exerciseName(exercise)), ` ${count} reps`)),
+          plank ? h("li", { "data-exercise": "plank" }, h("strong", {}, "Plank"), ` ${clock(plank)} held`) : null,
+        )
+      : h("p", { class: "muted" }, "No exercise was recognised in this video."),
+  );
+}
+
+function stat(label: string, value: string, id: string): HTMLElement[] {
+  return [h("dt", {}, label), h("dd", { "data-stat": id }, value)];
+}

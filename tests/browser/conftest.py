@@ -1,0 +1,185 @@
+"""Browser tests: Debian's Chromium, driven by Playwright, against a real `manage.py
+runserver` on the test database (and, where a test needs one, a real Celery worker).
+
+Screenshots land in .pytest_cache/screenshots/ (gitignored) for a person to look at.
+"""
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API keeps an asyncio loop on this thread, which trips Django's guard
+# against ORM calls from async code; the test's own ORM calls are plain synchronous ones.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO / ".pytest_cache" / "screenshots"
+CHROMIUM = os.environ.get("COACH_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 812}
+
+
+@pytest.fixture(scope="session")
+def built_dashboard():
+    """Build frontend/ (incremental: `make frontend` does nothing when it is up to date)."""
+    result = subprocess.run(
+        ["make", "--no-print-directory", "frontend"], cwd=REPO, capture_output=True, text=True
+    )
+    assert result.returncode == 0, (
+        f"building the dashboard failed:\n{result.stdout}\n{result.stderr}"
+    )
+    assert (REPO / "frontend" / "dist" / "index.html").is_file()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_serving(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the web server exited with {process.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except urllib.error.HTTPError:
+            return  # it answered, which is all this waits for
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"the web server did not answer {url} within {timeout}s")
+
+
+@contextlib.contextmanager
+def running_server():
+    """`manage.py runserver` (the ASGI one once Channels is installed) on the test database.
+
+    `--insecure` serves static files with DEBUG off, as WhiteNoise does in production.
+    """
+    from django.db import connection
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "coach.settings.test",
+        "COACH_WORKER_DB_NAME": str(connection.settings_dict["NAME"]),
+    }
+    log_path = REPO / ".pytest_cache" / "browser-server.log"
+    log_path.parent.mkdir(exist_ok=True)
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "manage.py",
+                "runserver",
+                f"127.0.0.1:{port}",
+                "--noreload",
+                "--insecure",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=log,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            wait_until_serving(f"{url}/healthz", process)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture
+def server(built_dashboard, transactional_db):
+    """A real web server process; the test's data is committed, so the server sees it."""
+    with running_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}; `make test` installs Debian's chromium")
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+def launch(playwright, extra_args=()):
+    # A fresh, throw-away profile each launch (Playwright's default for launch()).
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args])
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance):
+    browser = launch(playwright_instance)
+    yield browser
+    browser.close()
+
+
+class PageErrors(list):
+    """JavaScript errors and failed requests the page saw; a test fails on any it did not expect."""
+
+
+def open_page(browser, base_url: str, viewport=DESKTOP):
+    context = browser.new_context(base_url=base_url, viewport=viewport)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors = PageErrors()
+    page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
+
+    def on_console(message):
+        # A 4xx answer logs "Failed to load resource"; the tests provoke those on purpose
+        # and check what the page shows instead.
+        if message.type == "error" and "Failed to load resource" not in message.text:
+            errors.append(f"console: {message.text}")
+
+    page.on("console", on_console)
+    page.js_errors = errors
+    return page
+
+
+@pytest.fixture
+def page(browser, server):
+    page = open_page(browser, server)
+    yield page
+    page.context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def assert_fits_width(page) -> None:
+    """Nothing sticks out sideways (the usual way a layout breaks on a phone)."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"{page.url} is {overflow}px wider than the viewport"
