@@ -11,6 +11,7 @@ from users.validators import validate_not_in_future
 
 
 class SessionStatus(models.TextChoices):
+    LIVE = "live", "Streaming live"
     PENDING = "pending", "Waiting for a worker"
     PROCESSING = "processing", "Being analysed"
     DONE = "done", "Analysed"
@@ -22,7 +23,8 @@ class SessionSource(models.TextChoices):
     LIVE = "live", "Live stream"
 
 
-IN_FLIGHT_STATUSES = (SessionStatus.PENDING, SessionStatus.PROCESSING)
+# A live session holds a worker's attention too, so it counts against the in-flight limit.
+IN_FLIGHT_STATUSES = (SessionStatus.LIVE, SessionStatus.PENDING, SessionStatus.PROCESSING)
 
 
 def video_upload_path(session: "WorkoutSession", filename: str) -> str:
@@ -155,3 +157,41 @@ class ChunkedUpload(models.Model):
     @property
     def is_complete(self) -> bool:
         return self.offset == self.length
+
+
+class LiveStream(models.Model):
+    """Ingest state of a live session, shared by every web process and worker that touches
+    it: how far the analysis grid is filled and the running live estimate."""
+
+    session = models.OneToOneField(
+        WorkoutSession, on_delete=models.CASCADE, primary_key=True, related_name="live_stream"
+    )
+    frames = models.PositiveIntegerField(default=0, help_text="Analysis-grid frames stored.")
+    received_s = models.FloatField(default=0.0, help_text="Client time of the newest frame.")
+    frame_width = models.PositiveIntegerField(default=0)
+    frame_height = models.PositiveIntegerField(default=0)
+    chunks = models.PositiveIntegerField(default=0)
+    body_metrics = models.JSONField(default=dict)
+    # The live estimate (workouts/live_state.py): committed totals and the latest values.
+    state = models.JSONField(default=dict)
+    last_activity_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["last_activity_at"], name="workouts_live_activity")]
+
+
+class LiveChunk(models.Model):
+    """Landmarks of consecutive analysis-grid frames of a live session (compressed npz), so
+    any worker, a resumed connection and the final analysis all see the same frames."""
+
+    stream = models.ForeignKey(LiveStream, on_delete=models.CASCADE, related_name="chunk_rows")
+    seq = models.PositiveIntegerField()
+    first_frame = models.PositiveIntegerField()
+    frame_count = models.PositiveIntegerField()
+    landmarks = models.BinaryField()
+
+    class Meta:
+        ordering = ["stream", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["stream", "seq"], name="workouts_livechunk_seq"),
+        ]

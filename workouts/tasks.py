@@ -9,7 +9,38 @@ from workouts.analysis import run_session_analysis
     name="workouts.analyse_session", acks_late=True, reject_on_worker_lost=True, ignore_result=True
 )
 def analyse_session(session_id: int) -> str:
+    from workouts.models import SessionSource, WorkoutSession
+
+    if WorkoutSession.objects.filter(pk=session_id, source=SessionSource.LIVE).exists():
+        from workouts.live_analysis import run_live_session_analysis
+
+        return run_live_session_analysis(session_id=session_id)
     return run_session_analysis(session_id=session_id)
+
+
+# Redelivery after a lost worker is harmless: rows the store already has are dropped, so a
+# chunk lands once however often it runs. A chunk is small: tight time limits.
+@shared_task(
+    name="workouts.live_chunk",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def live_chunk(session_id: int, items: list[dict]) -> dict:
+    """One chunk of a live session (workouts/live_ingest.py); the result is the update."""
+    from workouts.live_ingest import ingest_chunk
+
+    return ingest_chunk(session_id=session_id, items=items)
+
+
+@shared_task(name="workouts.stop_idle_live_sessions", ignore_result=True)
+def stop_idle_live_sessions() -> int:
+    """Periodic (celery beat): live sessions nobody has streamed to for a while are stopped
+    and analysed."""
+    from workouts.live_services import stop_idle_live_sessions as stop
+
+    return stop()
 
 
 @shared_task(name="workouts.purge_expired_videos", ignore_result=True)

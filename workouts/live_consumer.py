@@ -1,0 +1,364 @@
+"""The live WebSocket endpoint (docs/live-protocol.md). It runs in the web process and does
+nothing heavy: it checks messages, places frames on the analysis grid (dropping the ones
+that would fill no new grid frame) and hands them to Celery workers in chunks.
+
+At most one chunk per session is in flight: when it comes back, everything received
+meanwhile goes as the next chunk. Chunks are therefore analysed in order, any worker can
+take any of them, and a slow moment makes the next chunk bigger rather than the queue
+longer. The consumer waits for a chunk by polling its Celery result, which works on every
+result backend (Redis, or the embedded default's files) with no channel layer between the
+worker and the web process.
+"""
+
+import asyncio
+import json
+import logging
+import time
+from urllib.parse import urlsplit
+
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http.request import validate_host
+from django.utils.dateparse import parse_datetime
+
+from workouts import live_services
+from workouts.live_frames import (
+    LiveInputError,
+    check_pose,
+    check_size,
+    check_time,
+    frame_item,
+    grid_slot,
+    landmarks_item,
+    parse_frame,
+)
+
+log = logging.getLogger(__name__)
+
+AUTH_TIMEOUT_S = 10.0
+RESULT_POLL_S = 0.02
+CHUNK_TIMEOUT_S = 100.0  # past the chunk task's hard time limit: send it again
+MAX_CHUNK_ITEMS = 60  # ~6 s of grid frames per task; more waits for the next one
+MAX_BUFFERED_ITEMS = 600  # ~1 minute behind: beyond it the server is overloaded
+FLUSH_ON_DISCONNECT_S = 8.0  # daphne gives a closed connection's consumer 10 s
+UPDATE_FIELDS = ("elapsed_s", "exercise", "reps", "kcal", "person_visible")
+
+NOT_AUTHENTICATED = 4401
+
+
+def origin_is_trusted(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether the session cookie may be trusted: a browser page from another site must not
+    stream as the visitor (cross-site WebSocket hijacking). No Origin header: not a browser."""
+    origin = dict(headers).get(b"origin")
+    if origin is None:
+        return True
+    origin = origin.decode("latin-1")
+    if origin in settings.CSRF_TRUSTED_ORIGINS:
+        return True
+    host = urlsplit(origin).hostname
+    return bool(host) and validate_host(host, settings.ALLOWED_HOSTS)
+
+
+@database_sync_to_async
+def _user_from_token(raw: str):
+    from rest_framework.exceptions import AuthenticationFailed
+    from rest_framework_simplejwt.authentication import JWTAuthentication
+    from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+
+    authentication = JWTAuthentication()
+    try:
+        return authentication.get_user(authentication.get_validated_token(raw.encode()))
+    except (InvalidToken, TokenError, AuthenticationFailed):
+        return None
+
+
+@database_sync_to_async
+def _session_data(session_id: int) -> dict:
+    from workouts.models import WorkoutSession
+    from workouts.serializers import SessionDetailSerializer
+
+    session = WorkoutSession.objects.prefetch_related("bouts").get(pk=session_id)
+    return json.loads(json.dumps(SessionDetailSerializer(session).data))
+
+
+@database_sync_to_async
+def _session_exists(session_id: int) -> bool:
+    from workouts.models import WorkoutSession
+
+    return WorkoutSession.objects.filter(pk=session_id).exists()
+
+
+def _submit_chunk(session_id: int, items: list[dict]):
+    from workouts.tasks import live_chunk
+
+    return live_chunk.apply_async(args=[session_id, items])
+
+
+class LiveSessionConsumer(AsyncWebsocketConsumer):
+    async def connect(self):
+        user = self.scope.get("user")
+        trusted = origin_is_trusted(self.scope.get("headers", []))
+        self.user = user if trusted and user is not None and user.is_authenticated else None
+        self.session_id: int | None = None
+        self.closed = False
+        self.pump: asyncio.Task | None = None
+        self.auth_timer: asyncio.Task | None = None
+        await self.accept()
+        if self.user is not None:
+            await self.send_json({"type": "ready", "user": self.user.pk})
+        else:
+            self.auth_timer = asyncio.create_task(self._close_if_unauthenticated())
+
+    async def _close_if_unauthenticated(self):
+        await asyncio.sleep(AUTH_TIMEOUT_S)
+        if self.user is None and not self.closed:
+            await self.send_error("not_authenticated", "Authenticate within 10 seconds.")
+            await self.close(code=NOT_AUTHENTICATED)
+
+    async def disconnect(self, code):
+        self.closed = True
+        if self.auth_timer is not None:
+            self.auth_timer.cancel()
+        # A dropped connection keeps what was received: finish the chunks in hand.
+        if self.pump is not None and not self.pump.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(self.pump), FLUSH_ON_DISCONNECT_S)
+            except (TimeoutError, asyncio.CancelledError):
+                log.warning("live session %s: buffered frames lost on disconnect", self.session_id)
+
+    # --- sending --------------------------------------------------------------------
+
+    async def send_json(self, message: dict):
+        if not self.closed:
+            await self.send(text_data=json.dumps(message))
+
+    async def send_error(self, code: str, detail: str):
+        await self.send_json({"type": "error", "code": code, "detail": detail})
+
+    async def fail(self, close_code: int, code: str, detail: str):
+        self.session_id = None
+        if self.closed:
+            return
+        await self.send_error(code, detail)
+        await self.close(code=close_code)
+        self.closed = True
+
+    # --- receiving ------------------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if self.closed:
+            return
+        if bytes_data is not None:
+            if self.user is None:
+                return await self.fail(
+                    NOT_AUTHENTICATED, "not_authenticated", "Authenticate first."
+                )
+            return await self.on_frame(bytes_data)
+        try:
+            message = json.loads(text_data)
+        except (TypeError, ValueError):
+            message = None
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            return await self.send_error("bad_message", "Messages are JSON objects with a type.")
+        kind = message["type"]
+        if self.user is None:
+            if kind == "auth":
+                return await self.on_auth(message)
+            return await self.fail(NOT_AUTHENTICATED, "not_authenticated", "Authenticate first.")
+        handler = {
+            "auth": self.on_auth,
+            "start": self.on_start,
+            "resume": self.on_resume,
+            "landmarks": self.on_landmarks,
+            "stop": self.on_stop,
+        }.get(kind)
+        if handler is None:
+            return await self.send_error("bad_message", f"Unknown message type {kind!r}.")
+        try:
+            await handler(message)
+        except LiveInputError as error:
+            await self.send_error(error.code, error.detail)
+
+    async def on_auth(self, message):
+        if self.user is not None:
+            return await self.send_error("already_authenticated", "This socket is signed in.")
+        token = message.get("token")
+        user = await _user_from_token(token) if isinstance(token, str) and token else None
+        if user is None:
+            return await self.fail(
+                NOT_AUTHENTICATED, "not_authenticated", "The token is invalid or expired."
+            )
+        self.user = user
+        await self.send_json({"type": "ready", "user": user.pk})
+
+    async def on_start(self, message):
+        self._ensure_no_session()
+        fields = {}
+        for name in ("title", "notes"):
+            if name in message:
+                if not isinstance(message[name], str):
+                    raise LiveInputError("invalid", f"`{name}` must be a string.")
+                fields[name] = message[name]
+        if message.get("started_at") is not None:
+            started_at = (
+                parse_datetime(message["started_at"])
+                if isinstance(message["started_at"], str)
+                else None
+            )
+            if started_at is None or started_at.tzinfo is None:
+                raise LiveInputError(
+                    "invalid", "`started_at` must be an ISO 8601 time with a time zone."
+                )
+            fields["started_at"] = started_at
+        try:
+            session = await database_sync_to_async(live_services.live_session_start)(
+                user=self.user, **fields
+            )
+        except ValidationError as error:
+            detail = " ".join(
+                f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items()
+            )
+            raise LiveInputError("invalid", detail)
+        except live_services.LiveSessionError as error:
+            return await self.fail(error.close_code, error.code, error.detail)
+        self._attach(session.pk, frames=0, received_s=None)
+        data = await _session_data(session.pk)
+        await self.send_json({"type": "started", "session": data, "received_s": 0.0})
+
+    async def on_resume(self, message):
+        self._ensure_no_session()
+        try:
+            session = await database_sync_to_async(live_services.live_session_for_resume)(
+                user=self.user, session_id=message.get("session")
+            )
+        except live_services.LiveSessionError as error:
+            return await self.fail(error.close_code, error.code, error.detail)
+        stream = await database_sync_to_async(live_services.live_stream)(session_id=session.pk)
+        if stream is None:  # stopped in between
+            return await self.fail(4409, "not_live", "This session is not live any more.")
+        received = stream.received_s if stream.frames else None
+        self._attach(session.pk, frames=stream.frames, received_s=received)
+        data = await _session_data(session.pk)
+        await self.send_json({"type": "resumed", "session": data, "received_s": stream.received_s})
+
+    def _ensure_no_session(self):
+        if self.session_id is not None:
+            raise LiveInputError("already_started", "Stop the current session first.")
+
+    def _attach(self, session_id: int, *, frames: int, received_s: float | None):
+        self.session_id = session_id
+        self.last_t = received_s  # newest client time seen; times must increase past it
+        self.last_slot = frames - 1  # newest grid frame that has a source frame
+        self.buffer: list[dict] = []
+        self.last_update: dict | None = None
+        self.overload_reported_at = 0.0
+
+    def _ensure_session(self):
+        if self.session_id is None:
+            raise LiveInputError("no_session", "Send `start` or `resume` first.")
+
+    def _accept_time(self, t) -> float:
+        t = check_time(t, previous_t=self.last_t, max_duration_s=settings.WORKOUTS_MAX_DURATION_S)
+        self.last_t = t
+        return t
+
+    async def on_frame(self, data: bytes):
+        try:
+            self._ensure_session()
+            t, jpeg = parse_frame(data)
+            t = self._accept_time(t)
+        except LiveInputError as error:
+            return await self.send_error(error.code, error.detail)
+        await self._enqueue(t, lambda: frame_item(t, jpeg))
+
+    async def on_landmarks(self, message):
+        self._ensure_session()
+        pose = check_pose(message.get("pose"))
+        size = check_size(message.get("size"))
+        t = self._accept_time(message.get("t"))
+        await self._enqueue(t, lambda: landmarks_item(t, pose, size))
+
+    async def _enqueue(self, t: float, make_item):
+        slot = grid_slot(t)
+        if slot <= self.last_slot:
+            # Fills no new grid frame: the analysis would skip it too. Nothing to send, but
+            # an update is due for it once the frames before it are in.
+            return
+        if len(self.buffer) >= MAX_BUFFERED_ITEMS:
+            now = time.monotonic()
+            if now - self.overload_reported_at > 1.0:
+                self.overload_reported_at = now
+                await self.send_error(
+                    "overloaded", "The analysis is falling behind; frames are being dropped."
+                )
+            self.last_slot = slot
+            return
+        self.last_slot = slot
+        self.buffer.append(make_item())
+        if self.pump is None or self.pump.done():
+            self.pump = asyncio.create_task(self._pump(self.session_id))
+
+    async def on_stop(self, message):
+        self._ensure_session()
+        session_id = self.session_id
+        if self.pump is not None:
+            await self.pump
+        session = await database_sync_to_async(live_services.live_session_stop)(
+            session_id=session_id
+        )
+        self.session_id = None
+        if session is None:
+            return await self.fail(4404, "not_found", "No such session.")
+        data = await _session_data(session_id)
+        await self.send_json({"type": "stopped", "session": data})
+
+    # --- chunks ---------------------------------------------------------------------
+
+    async def _pump(self, session_id: int):
+        """Sends the buffer as chunks, one at a time, until it is empty."""
+        while self.buffer:
+            items = self.buffer[:MAX_CHUNK_ITEMS]
+            del self.buffer[:MAX_CHUNK_ITEMS]
+            covered_t = self.last_t  # frames up to here are in this chunk or were skipped
+            try:
+                result = await self._run_chunk(session_id, items)
+            except Exception:
+                log.exception("live chunk of session %s failed", session_id)
+                await self.send_error("analysis_error", "A chunk of frames failed to analyse.")
+                continue
+            if result.get("status") != "live":
+                self.buffer.clear()
+                if await _session_exists(session_id):
+                    return await self.fail(4409, "not_live", "This session is not live any more.")
+                return await self.fail(4404, "not_found", "No such session.")
+            await self._send_update(session_id, result, covered_t)
+
+    async def _run_chunk(self, session_id: int, items: list[dict]) -> dict:
+        while True:
+            pending = await sync_to_async(_submit_chunk, thread_sensitive=False)(session_id, items)
+            deadline = time.monotonic() + CHUNK_TIMEOUT_S
+            while time.monotonic() < deadline:
+                if await sync_to_async(pending.ready, thread_sensitive=False)():
+                    outcome = pending.result
+                    failed = pending.failed()
+                    await sync_to_async(pending.forget, thread_sensitive=False)()
+                    if failed:
+                        raise RuntimeError(f"live chunk task failed: {outcome!r}")
+                    return outcome
+                await asyncio.sleep(RESULT_POLL_S)
+            # Lost on the way: send it again; rows already stored are not stored twice.
+            log.warning("live chunk of session %s timed out; sending it again", session_id)
+
+    async def _send_update(self, session_id: int, result: dict, covered_t: float | None):
+        if result.get("bad_frames"):
+            await self.send_error(
+                "bad_frame", f"{result['bad_frames']} frame(s) could not be decoded as JPEG."
+            )
+        values = {name: result[name] for name in UPDATE_FIELDS}
+        if values == self.last_update:
+            return
+        self.last_update = values
+        await self.send_json({"type": "update", "session": session_id, **values, "t": covered_t})

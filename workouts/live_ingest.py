@@ -1,0 +1,140 @@
+"""One chunk of a live session on a Celery worker: frames through the pose backbone onto the
+analysis grid, stored, and the live estimate brought up to date.
+
+A worker keeps a little per-session state (the pose backbone, whose tracking carries over
+from frame to frame, and the recent landmarks) in a small LRU. It is only a cache: a worker
+that has never seen the session rebuilds it from the database, so any worker can take any
+chunk.
+"""
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from inference.decode import ANALYSIS_FPS
+from inference.landmarks import LandmarkSequence
+from inference.pose import PoseBackbone, default_backbone
+from workouts import live_services, live_state
+from workouts.live_frames import (
+    appended,
+    decode_jpeg,
+    grid_slot,
+    item_jpeg,
+    pose_frame,
+    trimmed,
+)
+
+CACHED_SESSIONS = 8
+HORIZON_FRAMES = int(live_state.HORIZON_S * ANALYSIS_FPS)
+
+
+@dataclass
+class _SessionCache:
+    backbone: PoseBackbone | None = None
+    window: LandmarkSequence | None = None  # the newest stored grid frames
+    window_end: int = -1  # grid index just after `window`
+
+    def pose_model(self) -> PoseBackbone:
+        if self.backbone is None:
+            self.backbone = default_backbone()
+        return self.backbone
+
+    def close(self) -> None:
+        if self.backbone is not None:
+            self.backbone.close()
+
+
+_cache: OrderedDict[int, _SessionCache] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _session_cache(session_id: int) -> _SessionCache:
+    with _cache_lock:
+        entry = _cache.pop(session_id, None) or _SessionCache()
+        _cache[session_id] = entry
+        while len(_cache) > CACHED_SESSIONS:
+            _, evicted = _cache.popitem(last=False)
+            evicted.close()
+        return entry
+
+
+def forget_session(session_id: int) -> None:
+    with _cache_lock:
+        entry = _cache.pop(session_id, None)
+    if entry is not None:
+        entry.close()
+
+
+def _place(items: list[dict], next_frame: int, cache: _SessionCache):
+    """Grid placement (the file decoder's rule) and poses of the frames that fill new grid
+    frames; the others are not decoded at all."""
+    placed, bad_frames, size = [], 0, None
+    for item in items:
+        last = grid_slot(item["t"])
+        if last < next_frame:
+            continue
+        jpeg = item_jpeg(item)
+        if jpeg is not None:
+            rgb = decode_jpeg(jpeg)
+            if rgb is None:
+                bad_frames += 1
+                continue
+            size = size or (rgb.shape[1], rgb.shape[0])
+            pose = cache.pose_model().process(rgb)
+        else:
+            pose = pose_frame(item["pose"])
+            size = size or item.get("size")
+        placed.append(live_services.Placed(next_frame, last, pose))
+        next_frame = last + 1
+    return placed, bad_frames, size
+
+
+def _window(cache: _SessionCache, added: live_services.Appended) -> LandmarkSequence:
+    stream = added.stream
+    if cache.window is not None and cache.window_end == added.first_frame:
+        window = appended(cache.window, added.rows)
+    else:  # new to this worker, or another worker stored chunks meanwhile
+        window = live_services.live_sequence(
+            stream=stream, from_frame=max(0, stream.frames - HORIZON_FRAMES)
+        )
+    if len(window) > HORIZON_FRAMES:
+        window = trimmed(window, len(window) - HORIZON_FRAMES)
+    window.frame_size = (stream.frame_width, stream.frame_height)
+    cache.window, cache.window_end = window, stream.frames
+    return window
+
+
+def ingest_chunk(*, session_id: int, items: list[dict]) -> dict:
+    """Stores a chunk and answers the live update. Items are in client-time order, as the
+    consumer received them."""
+    stream = live_services.live_stream(session_id=session_id)
+    if stream is None:
+        forget_session(session_id)
+        return {"status": "not_live"}
+    cache = _session_cache(session_id)
+    placed, bad_frames, size = _place(items, stream.frames, cache)
+    newest_t = max((item["t"] for item in items), default=stream.received_s)
+    added = live_services.live_append(
+        session_id=session_id, placed=placed, received_s=newest_t, frame_size=size
+    )
+    if added is None:
+        forget_session(session_id)
+        return {"status": "not_live"}
+    stream = added.stream
+    window = _window(cache, added)
+    state = stream.state or live_state.initial_state()
+    if len(window) and live_state.refresh_due(state, stream.frames, ANALYSIS_FPS):
+        window_start = stream.frames - len(window)
+        state = live_state.refreshed(state, window, window_start, stream.body_metrics)
+        live_services.live_save_state(session_id=session_id, state=state)
+    return {
+        "status": "live",
+        "frames": stream.frames,
+        "received_s": stream.received_s,
+        "elapsed_s": round(stream.frames / ANALYSIS_FPS, 3),
+        "exercise": state["exercise"],
+        "reps": state["reps"],
+        "kcal": state["kcal"],
+        "person_visible": bool(window.present[-1]) if len(window) else False,
+        "bad_frames": bad_frames,
+    }

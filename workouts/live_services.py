@@ -1,0 +1,213 @@
+"""State changes of live sessions: start, append landmarks, stop. The consumer and the
+live tasks call these; the stored frames are the session's analysis input."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from inference.decode import ANALYSIS_FPS
+from inference.landmarks import LandmarkSequence
+from inference.pose import PoseFrame
+from users.models import User
+from workouts import live_state, selectors
+from workouts.live_frames import pack_rows, sequence_from_packed, trimmed
+from workouts.models import (
+    LiveChunk,
+    LiveStream,
+    SessionSource,
+    SessionStatus,
+    WorkoutSession,
+)
+from workouts.services import _enqueue_analysis
+
+
+class LiveSessionError(Exception):
+    """Why a live session cannot be used; `close_code` is the WebSocket close code."""
+
+    def __init__(self, close_code: int, code: str, detail: str):
+        super().__init__(detail)
+        self.close_code = close_code
+        self.code = code
+        self.detail = detail
+
+
+def not_found() -> LiveSessionError:
+    return LiveSessionError(4404, "not_found", "No such session.")
+
+
+def not_live() -> LiveSessionError:
+    return LiveSessionError(4409, "not_live", "This session is not live any more.")
+
+
+def live_session_start(
+    *, user: User, title: str = "", notes: str = "", started_at=None
+) -> WorkoutSession:
+    """A new session in status `live`; raises django's ValidationError for bad fields and
+    LiveSessionError(4429) beyond the per-user in-flight limit."""
+    session = WorkoutSession(
+        user=user,
+        title=title,
+        notes=notes,
+        source=SessionSource.LIVE,
+        status=SessionStatus.LIVE,
+    )
+    if started_at is not None:
+        session.started_at = started_at
+    session.full_clean(exclude=["video"])
+    with transaction.atomic():
+        # The user row lock serialises one user's new sessions (as uploads do).
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        in_flight = selectors.sessions_in_flight_count(user=user)
+        if in_flight >= settings.WORKOUTS_MAX_IN_FLIGHT:
+            raise LiveSessionError(
+                4429,
+                "too_many_in_flight",
+                f"You have {in_flight} sessions live or waiting for analysis; the limit is "
+                f"{settings.WORKOUTS_MAX_IN_FLIGHT}. Stop one or wait until it is analysed.",
+            )
+        session.save()
+        LiveStream.objects.create(
+            session=session,
+            body_metrics=selectors.body_metrics_at(user=user, at=session.started_at),
+            state=live_state.initial_state(),
+        )
+    return session
+
+
+def live_session_for_resume(*, user: User, session_id) -> WorkoutSession:
+    """The caller's live session `session_id`; another user's session is not found."""
+    try:
+        session_id = int(session_id)
+    except (TypeError, ValueError):
+        raise not_found()
+    session = selectors.session_list(user=user).filter(pk=session_id).first()
+    if session is None:
+        raise not_found()
+    if session.status != SessionStatus.LIVE:
+        raise not_live()
+    return session
+
+
+def live_stream(*, session_id: int) -> LiveStream | None:
+    return (
+        LiveStream.objects.filter(session_id=session_id, session__status=SessionStatus.LIVE)
+        .select_related("session")
+        .first()
+    )
+
+
+@dataclass
+class Placed:
+    """A source frame's pose and the grid frames [first, last] it fills."""
+
+    first: int
+    last: int
+    pose: PoseFrame | None
+
+
+@dataclass
+class Appended:
+    stream: LiveStream
+    first_frame: int  # grid index of the first appended row
+    rows: list[PoseFrame | None]
+
+
+def live_append(
+    *, session_id: int, placed: list[Placed], received_s: float, frame_size=None
+) -> Appended | None:
+    """Appends grid rows to the session's stored landmarks. Rows the store already has are
+    dropped (a re-delivered task, or an old connection's last chunk landing after a resume),
+    so every grid frame is stored once and in order. None when the session is not live."""
+    with transaction.atomic():
+        stream = (
+            LiveStream.objects.select_for_update()
+            .filter(session_id=session_id, session__status=SessionStatus.LIVE)
+            .first()
+        )
+        if stream is None:
+            return None
+        start = stream.frames
+        rows: list[PoseFrame | None] = []
+        for item in placed:
+            for _ in range(max(item.first, start + len(rows)), item.last + 1):
+                rows.append(item.pose)
+        if rows:
+            LiveChunk.objects.create(
+                stream=stream,
+                seq=stream.chunks,
+                first_frame=start,
+                frame_count=len(rows),
+                landmarks=pack_rows(rows),
+            )
+            stream.frames += len(rows)
+            stream.chunks += 1
+        stream.received_s = max(stream.received_s, received_s)
+        if frame_size and not stream.frame_width:
+            stream.frame_width, stream.frame_height = frame_size
+        stream.last_activity_at = timezone.now()
+        stream.save()
+    return Appended(stream, start, rows)
+
+
+def live_save_state(*, session_id: int, state: dict) -> None:
+    LiveStream.objects.filter(session_id=session_id).update(state=state)
+
+
+def live_packed_chunks(*, stream: LiveStream, from_frame: int = 0) -> list[tuple[int, bytes]]:
+    """(first grid frame, packed rows) of the stored chunks holding frames at or after
+    `from_frame`, in order."""
+    rows = (
+        LiveChunk.objects.filter(stream=stream)
+        .order_by("seq")
+        .values_list("first_frame", "frame_count", "landmarks")
+    )
+    return [(first, bytes(data)) for first, count, data in rows if first + count > from_frame]
+
+
+def live_sequence(*, stream: LiveStream, from_frame: int = 0) -> LandmarkSequence:
+    """The stored landmarks from grid frame `from_frame` to the newest one."""
+    chunks = live_packed_chunks(stream=stream, from_frame=from_frame)
+    size = (stream.frame_width, stream.frame_height)
+    sequence = sequence_from_packed([data for _, data in chunks], size)
+    skip = from_frame - chunks[0][0] if chunks else 0
+    return trimmed(sequence, skip) if skip > 0 else sequence
+
+
+def live_session_stop(*, session_id: int) -> WorkoutSession | None:
+    """Ends the live part: the session waits for its analysis like an upload. Safe to call
+    twice; None when the session is gone."""
+    with transaction.atomic():
+        session = WorkoutSession.objects.select_for_update().filter(pk=session_id).first()
+        if session is None:
+            return None
+        if session.status == SessionStatus.LIVE:
+            stream = LiveStream.objects.get(session=session)
+            session.status = SessionStatus.PENDING
+            session.progress = 0.0
+            session.duration_s = stream.frames / ANALYSIS_FPS
+            session.save(update_fields=["status", "progress", "duration_s", "updated_at"])
+            _enqueue_analysis(session)
+    return session
+
+
+def idle_live_sessions():
+    cutoff = timezone.now() - timedelta(seconds=settings.LIVE_IDLE_TIMEOUT_S)
+    return WorkoutSession.objects.filter(
+        status=SessionStatus.LIVE, live_stream__last_activity_at__lt=cutoff
+    )
+
+
+def stop_idle_live_sessions() -> int:
+    stopped = 0
+    for session_id in idle_live_sessions().values_list("pk", flat=True):
+        if live_session_stop(session_id=session_id) is not None:
+            stopped += 1
+    return stopped
+
+
+def live_touch(*, session_id: int) -> None:
+    """A connected client counts as activity even while it sends nothing."""
+    LiveStream.objects.filter(session_id=session_id).update(last_activity_at=timezone.now())
