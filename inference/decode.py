@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator
+import queue
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import cv2
@@ -148,3 +150,55 @@ class FrameStream:
             self.duration_s = src_index / src_fps
         finally:
             cap.release()
+
+
+_END = object()
+
+
+def prefetch(frames: Iterable[Frame], depth: int = 4) -> Iterator[Frame]:
+    """Iterate `frames` (e.g. a `FrameStream`) decoded in a background thread, at most
+    `depth` frames ahead.
+
+    FFmpeg decoding and the pose interpreter both release the GIL, so on two cores the next
+    frames decode while the pose model runs on this one. The bounded queue keeps memory
+    flat; errors in the decoder (e.g. `VideoDecodeError`) are raised here, in order.
+    """
+    q: queue.Queue = queue.Queue(maxsize=max(1, depth))
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        it = iter(frames)
+        try:
+            for fr in it:
+                if not put(fr):
+                    return
+            put(_END)
+        except BaseException as exc:  # handed to the consumer, raised there
+            put(exc)
+        finally:
+            close = getattr(it, "close", None)
+            if close is not None:
+                close()  # releases the VideoCapture now, not at garbage collection
+
+    thread = threading.Thread(target=run, name="coach-decode", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is _END:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()  # the consumer stopped early (or finished): let the decoder end
+        thread.join()

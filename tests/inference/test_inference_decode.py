@@ -59,3 +59,58 @@ def test_slow_source_is_repeated_on_the_grid(tmp_path):
     _write_video(p, n=10, fps=5.0)  # 2 s at 5 fps
     frames = list(FrameStream(str(p), fps=10.0))
     assert len(frames) == 19  # grid 0.0 .. 1.8 s (last source frame at 1.8 s)
+
+
+def test_prefetch_yields_the_same_frames_in_order(tmp_path):
+    from inference.decode import prefetch
+
+    p = tmp_path / "clip.mp4"
+    _write_video(p, n=45, fps=30.0)
+    direct = list(FrameStream(str(p), fps=10.0))
+    stream = FrameStream(str(p), fps=10.0)
+    ahead = list(prefetch(stream, depth=2))
+    assert [f.index for f in ahead] == [f.index for f in direct]
+    assert all(np.array_equal(a.rgb, b.rgb) for a, b in zip(ahead, direct, strict=True))
+    assert stream.duration_s == pytest.approx(1.5)  # set by the decoder thread at the end
+
+
+def test_prefetch_raises_decoder_errors_in_the_consumer():
+    from inference.decode import prefetch
+
+    def failing():
+        yield 1
+        raise VideoDecodeError("broken stream at frame 2")
+
+    got = []
+    with pytest.raises(VideoDecodeError, match="frame 2"):
+        for item in prefetch(failing()):
+            got.append(item)
+    assert got == [1]
+
+
+def test_prefetch_is_bounded_and_stops_the_decoder_when_the_consumer_stops():
+    import threading
+    import time
+
+    from inference.decode import prefetch
+
+    produced = []
+    closed = threading.Event()
+
+    def endless():
+        try:
+            i = 0
+            while True:
+                produced.append(i)
+                yield i
+                i += 1
+        finally:
+            closed.set()
+
+    gen = prefetch(endless(), depth=3)
+    assert next(gen) == 0
+    time.sleep(0.3)  # give the decoder every chance to run ahead
+    assert len(produced) <= 1 + 3 + 1  # consumed + queued + one waiting to be queued
+    gen.close()
+    assert closed.wait(2.0)  # the source generator was closed (VideoCapture released)
+    assert not any(t.name == "coach-decode" and t.is_alive() for t in threading.enumerate())

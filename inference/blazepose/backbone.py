@@ -1,0 +1,85 @@
+"""`LiteRtBlazePoseBackbone`: the PoseLandmarkCpu graph (tracking loop) around LiteRT."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..pose import PoseFrame
+from .detector import MIN_SCORE, PoseDetector, detection_rect
+from .landmarker import MIN_PRESENCE, PoseLandmarker
+from .models import DETECTOR, LANDMARK_FULL, make_interpreter
+from .roi import Rect, rect_from_alignment_points, transform_rect
+from .smoothing import PoseSmoother
+
+
+class LiteRtBlazePoseBackbone:
+    """BlazePose GHUM full, same model files as `BlazePoseBackbone`, run by LiteRT.
+
+    Per frame: without a track, run the detector and take its best person's ROI; run the
+    landmark model on that ROI; if the pose-presence score is below `min_tracking_confidence`
+    drop the track (the next frame detects again); otherwise smooth the landmarks and derive
+    the next frame's ROI from the smoothed auxiliary landmarks.
+    """
+
+    name = "blazepose_full_litert"
+    version = "litert-blazepose-full-mp0.10.14-v1"
+
+    def __init__(
+        self,
+        min_detection_confidence: float = MIN_SCORE,
+        min_tracking_confidence: float = MIN_PRESENCE,
+        smooth_landmarks: bool = True,
+        num_threads: int | None = None,
+    ):
+        self._min_det = min_detection_confidence
+        self._min_trk = min_tracking_confidence
+        self._smooth = smooth_landmarks
+        self._threads = num_threads
+        self._detector: PoseDetector | None = None  # created on first use, in this process
+        self._landmarker: PoseLandmarker | None = None
+        self._roi: Rect | None = None
+        self._smoother = PoseSmoother()
+        self.detector_calls = 0
+        self.landmark_calls = 0
+
+    def _ensure(self) -> None:
+        if self._landmarker is None:
+            self._detector = PoseDetector(make_interpreter(DETECTOR, self._threads), self._min_det)
+            self._landmarker = PoseLandmarker(make_interpreter(LANDMARK_FULL, self._threads))
+
+    def process(self, rgb: np.ndarray) -> PoseFrame | None:
+        self._ensure()
+        h, w = rgb.shape[:2]
+        roi = self._roi
+        if roi is None:
+            self.detector_calls += 1
+            det = self._detector.detect(rgb)
+            if det is None:
+                return None
+            roi = detection_rect(det, w, h)
+        self.landmark_calls += 1
+        raw = self._landmarker.run(rgb, roi)
+        if raw.presence < self._min_trk:
+            self._lose_track()
+            return None
+        image, vis, aux, world = raw.image, raw.visibility, raw.aux, raw.world
+        if self._smooth:
+            # PoseLandmarkFiltering scales velocities by the size of the raw aux-landmark ROI.
+            scale_roi = rect_from_alignment_points(aux[0], aux[1], w, h)
+            object_scale = (scale_roi.width * w + scale_roi.height * h) / 2.0
+            image, vis, aux, world = self._smoother.apply(
+                image, vis, aux, world, object_scale, w, h
+            )
+        self._roi = transform_rect(rect_from_alignment_points(aux[0], aux[1], w, h), w, h)
+        return PoseFrame(image.astype(np.float32), vis.astype(np.float32), world.astype(np.float32))
+
+    def _lose_track(self) -> None:
+        self._roi = None
+        self._smoother.reset()
+
+    def reset(self) -> None:
+        self._lose_track()
+
+    def close(self) -> None:
+        self._lose_track()
+        self._detector = self._landmarker = None
