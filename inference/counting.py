@@ -104,6 +104,19 @@ def candidate_signals(feats: np.ndarray, fps: float) -> np.ndarray:
     )
 
 
+#: candidate_signals ends with this many left+right sum channels (once per side already)
+N_SYMMETRIC = 4 + 4 + 1
+
+#: Exercises counted per side by definition (the dataset's counting rules: every knee
+#: drive / side touch is one repetition). Used when training saw no bout of the exercise
+#: (a label from a single source left out in cross-validation, or only synthetic clips).
+PER_SIDE_BY_DEFINITION = {"high_knees", "mountain_climber", "russian_twist", "butt_kick"}
+
+
+def default_prior(label: str | None) -> RepPrior:
+    return RepPrior(cycles_per_rep=0.5) if label in PER_SIDE_BY_DEFINITION else RepPrior()
+
+
 def _autocorr(x: np.ndarray) -> np.ndarray:
     """Normalised autocorrelation of each column (lags 0..n-1), unbiased for lag length."""
     n = len(x)
@@ -127,7 +140,8 @@ def _best_peak(ac: np.ndarray, lo: int, hi: int) -> tuple[int, float]:
 
 
 def dominant_signal(feats: np.ndarray, fps: float, prior: RepPrior | None = None):
-    """(signal, period_frames, periodicity) of the most periodic skeleton motion."""
+    """(signal, period_frames, periodicity, channel) of the most periodic skeleton motion;
+    channel: index of the candidate signal it follows (None when nothing moves)."""
     prior = prior or RepPrior()
     n = len(feats)
     sig = _smooth(candidate_signals(feats, fps), sigma=max(0.6, fps * 0.06))
@@ -139,7 +153,7 @@ def dominant_signal(feats: np.ndarray, fps: float, prior: RepPrior | None = None
     # by well over 0.1.
     active = scale > max(MIN_RANGE, REL_RANGE * scale.max())
     if n < 6 or not active.any():
-        return np.zeros(n), None, 0.0
+        return np.zeros(n), None, 0.0, None
     ac = _autocorr(sig)
     lo = int(np.floor(prior.min_period_s * fps))
     # Need at least ~1.6 cycles inside the segment to call a lag periodic.
@@ -149,7 +163,7 @@ def dominant_signal(feats: np.ndarray, fps: float, prior: RepPrior | None = None
     if scores.max() <= 0.1:
         # Fewer than two cycles or no periodicity: use the largest-range channel, no period.
         j = int(np.argmax(scale * active))
-        return _extension_positive(sig[:, j] / (scale[j] + 1e-9), sig), None, 0.0
+        return _extension_positive(sig[:, j] / (scale[j] + 1e-9), sig), None, 0.0, j
     order = np.argsort(-scores)
     ref = order[0]
     if PREFER_SHORT:
@@ -169,7 +183,7 @@ def dominant_signal(feats: np.ndarray, fps: float, prior: RepPrior | None = None
     signs = np.sign((zs * zs[:, :1]).sum(axis=0))
     signs[signs == 0] = 1
     combined = (zs * signs).mean(axis=1)
-    return _extension_positive(combined, sig), period, float(scores[ref])
+    return _extension_positive(combined, sig), period, float(scores[ref]), int(ref)
 
 
 def _extension_positive(s: np.ndarray, sig: np.ndarray) -> np.ndarray:
@@ -238,11 +252,14 @@ def count_cycles(
 
 def count_reps(feats: np.ndarray, fps: float, prior: RepPrior | None = None) -> RepCount:
     prior = prior or RepPrior()
-    s, period, periodicity = dominant_signal(feats, fps, prior)
+    s, period, periodicity, channel = dominant_signal(feats, fps, prior)
     cycles = count_cycles(s, period, rest=prior.rest)
     amp = float(np.percentile(s, 90) - np.percentile(s, 10)) if len(s) else 0.0
-    if prior.cycles_per_rep < 1.0 and cycles:
-        # One detected cycle holds two counted reps (left + right): split each cycle.
+    n_signals = candidate_signals(feats[:1], fps).shape[1] if len(feats) else 0
+    one_sided = channel is not None and channel < n_signals - N_SYMMETRIC
+    if prior.cycles_per_rep < 1.0 and cycles and one_sided:
+        # A one-sided signal repeats once per left-right cycle; a left+right sum already
+        # repeats once per side, so only the former is split.
         split = []
         for a, b in cycles:
             m = (a + b) // 2

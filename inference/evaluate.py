@@ -176,13 +176,22 @@ def speed_from_cache(clips) -> dict:
 FOLD_CACHE = Path(__file__).resolve().parent.parent / ".cache" / "folds"
 
 
+def _recipe_fingerprint() -> str:
+    """Hash of the modules that define training, so cached fold models go stale with them."""
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for name in ("train.py", "synth.py", "features.py", "augment.py", "model.py"):
+        h.update((here / name).read_bytes())
+    return h.hexdigest()[:12]
+
+
 def _fold_weights(k, train, seqs, vocab, steps, reuse, log, prebuilt=None):
     """Train a fold's model; with `reuse`, keep it under .cache/folds (for iterating on
     post-processing without retraining: delete the folder after changing the training)."""
     from .heads import EngineWeights
 
     key = hashlib.sha256(
-        ("|".join(sorted(c.id for c in train)) + f"|{steps}").encode()
+        ("|".join(sorted(c.id for c in train)) + f"|{steps}|{_recipe_fingerprint()}").encode()
     ).hexdigest()[:10]
     path = FOLD_CACHE / f"fold{k}_{key}.npz"
     if reuse and path.exists():
@@ -281,6 +290,13 @@ def print_report(report: dict, out=print) -> None:
             f"{lab:18s} {s['clips']:5d} {fmt(s['label_accuracy']):>5s} {fmt(s['rep_mae']):>7s} "
             f"{fmt(s['off_by_one_accuracy']):>5s}"
         )
+    confusions = defaultdict(int)
+    for r in report["clips"]:
+        if r["pred_label"] != r["label"]:
+            confusions[(r["label"], r["pred_label"])] += 1
+    out("\nconfusions (true -> predicted: clips):")
+    for (t, p), n in sorted(confusions.items(), key=lambda x: (-x[1], x[0])):
+        out(f"  {t} -> {p}: {n}")
     out("\noverall (cross-validated, leaving out whole source repositories):")
     for k, v in report["summary"].items():
         out(f"  {k:24s} {v:.3f}" if isinstance(v, float) else f"  {k:24s} {v}")

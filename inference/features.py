@@ -91,10 +91,36 @@ SEGMENTS = [  # (from, to) whose vertical component is a feature
 
 MAX_GAP_S = 1.0
 
+#: Joints whose height above the mid-hip (torso lengths, camera vertical) is a posture
+#: feature: hands above the head, feet in the air, knees up.
+HEIGHT_JOINTS = [NOSE, L_EL, R_EL, L_WR, R_WR, L_KN, R_KN, L_AN, R_AN]
+#: Pairs whose distance (torso lengths) is a feature: limbs apart (jacks), hands to feet
+#: (burpees, toe touches), knees to chest (crunches, mountain climbers), hands to head.
+DISTANCES = [
+    (L_WR, R_WR),
+    (L_AN, R_AN),
+    (L_KN, R_KN),
+    (L_WR, L_AN),
+    (R_WR, R_AN),
+    (L_KN, L_SH),
+    (R_KN, R_SH),
+    (L_WR, NOSE),
+    (R_WR, NOSE),
+]
+#: (limb from, limb to, side) whose direction is described relative to the torso: along the
+#: chest normal (forward: front raise, knee drive) and along the outward shoulder/hip line
+#: (sideways: lateral raise, jumping/plank jacks).
+LIMBS = [(L_SH, L_EL, 1.0), (R_SH, R_EL, -1.0), (L_HIP, L_KN, 1.0), (R_HIP, R_KN, -1.0)]
+
 N_POS = len(JOINTS) * 3
 N_STATIC = N_POS + len(ANGLES) + len(SEGMENTS) + 2  # + image torso tilt (cos, sin)
 N_IMAGE_MOTION = 3  # mid-hip, left wrist, right wrist dy/dt
-FEATURE_DIM = 2 * N_STATIC + N_IMAGE_MOTION + 1  # + velocities + present flag
+N_BASE = 2 * N_STATIC + N_IMAGE_MOTION + 1  # + velocities + present flag
+#: Posture block (appended, so the slices above keep their meaning): chest normal up/down
+#: (lying on the back vs the front), limb directions relative to the torso, joint heights,
+#: distances; then its velocities.
+N_POSTURE = 1 + 2 * len(LIMBS) + len(HEIGHT_JOINTS) + len(DISTANCES)
+FEATURE_DIM = N_BASE + 2 * N_POSTURE
 
 # Slices used elsewhere (counting picks signals from these).
 POS_SLICE = slice(0, N_POS)
@@ -102,15 +128,19 @@ ANGLE_SLICE = slice(N_POS, N_POS + len(ANGLES))
 SEG_SLICE = slice(N_POS + len(ANGLES), N_POS + len(ANGLES) + len(SEGMENTS))
 STATIC_SLICE = slice(0, N_STATIC)
 IMAGE_MOTION_SLICE = slice(2 * N_STATIC, 2 * N_STATIC + N_IMAGE_MOTION)
-PRESENT_COL = FEATURE_DIM - 1
+PRESENT_COL = N_BASE - 1
+POSTURE_SLICE = slice(N_BASE, N_BASE + N_POSTURE)
 
 #: Columns the exercise classifier sees: everything except the raw canonical joint
 #: positions and their velocities. Positions describe one person's build and one camera
 #: more than the movement; without them cross-repository window accuracy went from 0.50 to
 #: 0.54 (3 held-out folds). The counter still uses them.
-CLASSIFIER_COLUMNS = np.array(
-    [c for c in range(FEATURE_DIM) if not (c < N_POS or N_STATIC <= c < N_STATIC + N_POS)]
+LEGACY_CLASSIFIER_COLUMNS = np.array(
+    [c for c in range(N_BASE) if not (c < N_POS or N_STATIC <= c < N_STATIC + N_POS)]
 )
+#: The posture block is mirror-invariant by construction (left/right swap places, values
+#: keep their sign) and independent of camera yaw and the person's size.
+CLASSIFIER_COLUMNS = np.concatenate([LEGACY_CLASSIFIER_COLUMNS, np.arange(N_BASE, FEATURE_DIM)])
 
 
 def mirror(seq: LandmarkSequence) -> LandmarkSequence:
@@ -188,6 +218,33 @@ def static_features(world: np.ndarray, image: np.ndarray, aspect: float) -> np.n
     return np.concatenate([pos, angles, verticals, tilt], axis=1).astype(np.float32)
 
 
+def posture_features(world: np.ndarray) -> np.ndarray:
+    """Torso-relative posture (N, N_POSTURE) from world landmarks (N, 33, 3), no NaNs.
+
+    Every value is unchanged by camera yaw, distance and mirroring (a mirrored left arm
+    gives the value the right arm had): dot products with the chest normal and with the
+    outward shoulder/hip line, heights along the camera vertical, distances.
+    """
+    hip = (world[:, L_HIP] + world[:, R_HIP]) / 2
+    sh = (world[:, L_SH] + world[:, R_SH]) / 2
+    torso = np.maximum(np.linalg.norm(sh - hip, axis=-1), 0.05)[:, None]
+    spine = _unit(sh - hip)
+    shoulder_line = _unit(world[:, L_SH] - world[:, R_SH])
+    hip_line = _unit(world[:, L_HIP] - world[:, R_HIP])
+    # Chest normal (front of the body). World y points down, so -y is "up": + when lying
+    # on the back (sit-ups, bridges), - when face down (push-ups, planks).
+    normal = _unit(np.cross(shoulder_line, spine))
+    cols = [-normal[:, 1:2]]
+    for a, b, side in LIMBS:
+        u = _unit(world[:, b] - world[:, a])
+        outward = side * (shoulder_line if a in (L_SH, R_SH) else hip_line)
+        cols += [(u * normal).sum(-1, keepdims=True), (u * outward).sum(-1, keepdims=True)]
+    cols.append(-(world[:, HEIGHT_JOINTS, 1] - hip[:, None, 1]) / torso)
+    d = [np.linalg.norm(world[:, a] - world[:, b], axis=-1) for a, b in DISTANCES]
+    cols.append(np.stack(d, axis=1) / torso)
+    return np.concatenate(cols, axis=1).astype(np.float32)
+
+
 def image_motion(image: np.ndarray, aspect: float, fps: float) -> np.ndarray:
     """Vertical speed of mid-hip and wrists in the image, in torso lengths per second."""
     ih = (image[:, L_HIP, :2] + image[:, R_HIP, :2]) / 2
@@ -225,5 +282,13 @@ def sequence_features(seq: LandmarkSequence) -> tuple[np.ndarray, np.ndarray]:
     im = image_motion(image, aspect, seq.fps)
     im[edge] = 0.0
     im = np.clip(im, -20, 20)
-    feats = np.concatenate([st, vel / 10.0, im / 10.0, usable[:, None].astype(np.float32)], axis=1)
+    post = posture_features(world)
+    post[~usable] = 0.0
+    post_vel = np.vstack([np.zeros((1, post.shape[1]), np.float32), np.diff(post, axis=0)])
+    post_vel = np.clip(post_vel * seq.fps, -20, 20)
+    post_vel[edge] = 0.0
+    feats = np.concatenate(
+        [st, vel / 10.0, im / 10.0, usable[:, None].astype(np.float32), post, post_vel / 10.0],
+        axis=1,
+    )
     return np.nan_to_num(feats).astype(np.float32), usable

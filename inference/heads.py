@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .counting import RepPrior
+from .counting import RepPrior, default_prior
 from .errors import ModelNotTrainedError
-from .features import CLASSIFIER_COLUMNS
+from .features import CLASSIFIER_COLUMNS, LEGACY_CLASSIFIER_COLUMNS
 
 WEIGHTS_PATH = Path(__file__).resolve().parent / "weights" / "engine.npz"
 
@@ -66,19 +66,23 @@ class EngineWeights:
     rep_priors: dict[str, RepPrior] = field(default_factory=dict)
     typical_cadence: dict[str, float] = field(default_factory=dict)  # reps per minute
     version: str = "untrained"
+    #: feature columns the classifier reads (weights trained before the posture block was
+    #: added keep working: files without this field use the legacy columns)
+    columns: np.ndarray = field(default_factory=lambda: CLASSIFIER_COLUMNS.copy())
 
     @property
     def exercises(self) -> list[str]:
         return [lab for lab in self.labels if lab != IDLE]
 
     def prior(self, label: str) -> RepPrior:
-        return self.rep_priors.get(label, RepPrior())
+        return self.rep_priors.get(label) or default_prior(label)
 
     def to_bytes(self) -> bytes:
         meta = {
             "labels": self.labels,
             "rep_priors": {k: v.to_dict() for k, v in self.rep_priors.items()},
             "typical_cadence": self.typical_cadence,
+            "columns": [int(c) for c in self.columns],
         }
         arrays = {f"param/{k}": v.astype(np.float16) for k, v in self.params.items()}
         buf = io.BytesIO()
@@ -110,6 +114,7 @@ class EngineWeights:
             params=params,
             rep_priors={k: RepPrior(**v) for k, v in meta["rep_priors"].items()},
             typical_cadence=dict(meta["typical_cadence"]),
+            columns=np.array(meta.get("columns", LEGACY_CLASSIFIER_COLUMNS), dtype=int),
             version=hashlib.sha256(data).hexdigest()[:12],
         )
 
@@ -150,7 +155,7 @@ def frame_probabilities(
     c = len(w.labels)
     if n == 0:
         return np.zeros((0, c), np.float32)
-    x = (feats[:, CLASSIFIER_COLUMNS] - w.feat_mean) / w.feat_std
+    x = (feats[:, w.columns] - w.feat_mean) / w.feat_std
     if n < WINDOW:
         x = np.concatenate([x, np.repeat(x[-1:], WINDOW - n, axis=0)])
     starts = window_starts(len(x))

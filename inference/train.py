@@ -15,19 +15,21 @@ import torch
 from torch import nn
 
 from .augment import random_augment
-from .counting import RepPrior, count_reps
+from .counting import RepPrior, count_reps, default_prior
 from .dataset import NON_EXERCISE, Clip, exercise_labels, load_manifest
 from .features import CLASSIFIER_COLUMNS, sequence_features
 from .heads import IDLE, WINDOW, EngineWeights
 from .landmarks import LandmarkSequence, cached_landmarks
 from .model import WindowClassifier, state_to_numpy
 from .pose import default_backbone
+from .synth import synthetic_clips
 
 N_AUGMENT = 6  # random augmented copies per clip (plus the original and its mirror)
 TRAIN_STRIDE = 3
 STEPS = 1200
 BATCH = 128
 SEED = 1234
+SYNTHETIC = True  # add synthetic clips for exercises with too few real examples (synth.py)
 
 
 def load_clips(manifest: str, log=print) -> tuple[list[Clip], dict[str, LandmarkSequence]]:
@@ -60,9 +62,11 @@ def _clip_versions(seq: LandmarkSequence, rng: np.random.Generator, n_aug: int):
         yield random_augment(seq, rng)
 
 
-def build_training_set(clips, seqs, labels, n_aug=N_AUGMENT, seed=SEED):
+def build_training_set(clips, seqs, labels, n_aug=N_AUGMENT, seed=SEED, synthetic=SYNTHETIC):
     """Concatenated feature sequences + window starts, labels and clip ids (windows never
-    cross clips). Returns (feats, starts, ys, window_clip, row_clip)."""
+    cross clips). Returns (feats, starts, ys, window_clip, row_clip).
+
+    `synthetic`: add synthetic clips (synth.py) of vocabulary labels made from these clips."""
     rng = np.random.default_rng(seed)
     index = {lab: i for i, lab in enumerate(labels)}
     feats_all, starts, ys, wclip, rclip = [], [], [], [], []
@@ -86,6 +90,23 @@ def build_training_set(clips, seqs, labels, n_aug=N_AUGMENT, seed=SEED):
             feats_all.append(f[:, CLASSIFIER_COLUMNS])
             rclip.append(np.full(len(f), c.id, dtype=object))
             offset += len(f)
+    if synthetic:
+        # Synthetic clips carry their source clip's id: a fold that leaves the source out
+        # leaves them out too.
+        for label, source_id, seq in synthetic_clips(clips, seqs, rng, labels=set(labels)):
+            for v in (seq, random_augment(seq, rng)[0]):
+                if len(v) < WINDOW:
+                    continue
+                f, usable = sequence_features(v)
+                for s in range(0, len(f) - WINDOW + 1, TRAIN_STRIDE):
+                    if usable[s : s + WINDOW].mean() < 0.6:
+                        continue
+                    starts.append(offset + s)
+                    ys.append(index[label])
+                    wclip.append(source_id)
+                feats_all.append(f[:, CLASSIFIER_COLUMNS])
+                rclip.append(np.full(len(f), source_id, dtype=object))
+                offset += len(f)
     return (
         np.concatenate(feats_all),
         np.array(starts),
@@ -164,8 +185,9 @@ def fit_rep_priors(clips, seqs, labels) -> tuple[dict[str, RepPrior], dict[str, 
     priors = {}
     for label, err in errors.items():
         k = int(np.argmin(err))
-        # Keep the neutral prior (index 0) unless another is clearly better: few clips per label.
-        if err[k] < err[0] * 0.8 - 0.1:
+        neutral = PRIOR_OPTIONS.index(default_prior(label))
+        # Keep the neutral prior unless another is clearly better: few clips per label.
+        if err[k] < err[neutral] * 0.8 - 0.1:
             priors[label] = PRIOR_OPTIONS[k]
     typical = {lab: float(np.median(v)) for lab, v in cadence.items()}
     return priors, typical

@@ -88,3 +88,30 @@ def squat_sequence(
         (rest_before_s + k * period_s, rest_before_s + (k + 1) * period_s) for k in range(n_reps)
     ]
     return seq, reps
+
+
+LEFT = np.array([i for i in range(33) if i % 2 == 1 and i >= 11] + [1, 2, 3, 7, 9])
+
+
+def alternating_sequence(n_cycles=4, period_s=2.5, rest_s=3.0, noise=0.005, seed=0, fps=FPS):
+    """Standing rest, then the left and right legs bending half a cycle apart (left side
+    of the body from one squat skeleton, right side from another): per-side motion."""
+    rng = np.random.default_rng(seed)
+    n = int(round((2 * rest_s + n_cycles * period_s) * fps))
+    t = np.arange(n) / fps
+    active = (t >= rest_s) & (t < rest_s + n_cycles * period_s)
+    phase = 2 * np.pi * (t - rest_s) / period_s
+    d_left = np.where(active, 0.5 - 0.5 * np.cos(phase), 0.0)
+    d_right = np.where(active, 0.5 - 0.5 * np.cos(phase + np.pi), 0.0)
+    d_right[active & (phase < np.pi)] = 0.0  # right leg starts half a cycle later
+    world = np.zeros((n, 33, 3), np.float32)
+    image = np.zeros((n, 33, 3), np.float32)
+    for i in range(n):
+        wl, il = _skeleton(d_left[i] * 0.8)
+        wr, ir = _skeleton(d_right[i] * 0.8)
+        world[i], image[i] = wr, ir
+        world[i, LEFT], image[i, LEFT] = wl[LEFT], il[LEFT]
+    world += rng.normal(0, noise, world.shape).astype(np.float32)
+    image += rng.normal(0, noise * 0.3, image.shape).astype(np.float32)
+    vis = np.full((n, 33), 0.95, np.float32)
+    return LandmarkSequence(fps, image, vis, world, np.ones(n, bool), (640, 360), n / fps)

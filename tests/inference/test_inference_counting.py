@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
-from inference_synth import FPS, squat_sequence
+from inference_synth import FPS, alternating_sequence, squat_sequence
 
-from inference.counting import RepPrior, count_cycles, count_reps
+from inference.counting import RepPrior, count_cycles, count_reps, default_prior
 from inference.features import FEATURE_DIM, mirror, sequence_features
 
 
@@ -44,8 +44,20 @@ def test_no_motion_counts_nothing():
     assert count_reps(sequence_features(seq)[0], FPS).reps == 0
 
 
-def test_per_side_prior_splits_cycles():
+def test_per_side_prior_splits_one_sided_cycles_only():
+    # Alternating legs: each side alone repeats once per left-right cycle (4 cycles = 8
+    # per-side reps); the left+right sum is flat, so the counter follows one side and a
+    # per-side prior splits each cycle in two.
+    feats = sequence_features(alternating_sequence(n_cycles=4, period_s=2.5))[0]
+    assert count_reps(feats, FPS).reps == 4
+    assert count_reps(feats, FPS, RepPrior(cycles_per_rep=0.5)).reps == 8
+    # Both sides together (squats): the dominant signal is already once per movement.
     seq, _ = squat_sequence(n_reps=4, period_s=2.5)
     feats = sequence_features(seq)[0]
-    assert count_reps(feats, FPS, RepPrior(cycles_per_rep=0.5)).reps == 8
+    assert count_reps(feats, FPS, RepPrior(cycles_per_rep=0.5)).reps == 4
     assert count_reps(feats, FPS, RepPrior(cycles_per_rep=2.0)).reps == 2
+
+
+def test_per_side_exercises_default_to_per_side_counting():
+    assert default_prior("high_knees").cycles_per_rep == 0.5
+    assert default_prior("squat") == RepPrior()
