@@ -7,7 +7,7 @@ import numpy as np
 from ..pose import PoseFrame
 from .detector import MIN_SCORE, PoseDetector, detection_rect
 from .landmarker import MIN_PRESENCE, PoseLandmarker
-from .models import DETECTOR, LANDMARK_FULL, make_interpreter
+from .models import DETECTOR, LANDMARK_FULL, SEGMENTATION_OUTPUT, make_interpreter
 from .roi import Rect, rect_from_alignment_points, transform_rect
 from .smoothing import PoseSmoother
 
@@ -45,7 +45,9 @@ class LiteRtBlazePoseBackbone:
     def _ensure(self) -> None:
         if self._landmarker is None:
             self._detector = PoseDetector(make_interpreter(DETECTOR, self._threads), self._min_det)
-            self._landmarker = PoseLandmarker(make_interpreter(LANDMARK_FULL, self._threads))
+            # The segmentation head is a quarter of the landmark model's time and unused.
+            lm = make_interpreter(LANDMARK_FULL, self._threads, drop_output=SEGMENTATION_OUTPUT)
+            self._landmarker = PoseLandmarker(lm)
 
     def process(self, rgb: np.ndarray) -> PoseFrame | None:
         self._ensure()

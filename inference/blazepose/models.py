@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import struct
 from pathlib import Path
+
+import flatbuffers
+from flatbuffers.table import Table
 
 DETECTOR = "modules/pose_detection/pose_detection.tflite"
 LANDMARK_FULL = "modules/pose_landmark/pose_landmark_full.tflite"
@@ -32,13 +36,58 @@ def default_threads() -> int:
     return max(1, int(os.environ.get("COACH_POSE_THREADS", "2")))
 
 
-def make_interpreter(relative: str, num_threads: int | None = None):
-    """A LiteRT interpreter with tensors allocated. Call inside the using process: a thread
-    pool created before a fork is not there in the child."""
+#: The landmark model's segmentation mask (256x256): the legacy graph computes it even with
+#: enable_segmentation=False and throws it away.
+SEGMENTATION_OUTPUT = "Identity_2"
+
+
+def _field(table: Table, index: int) -> int:
+    """vtable offset of a flatbuffer table field (0 when absent)."""
+    return table.Offset(4 + 2 * index)
+
+
+def without_output(model: bytes, output_name: str) -> bytes:
+    """The .tflite model with one output of its main subgraph replaced by another output.
+
+    Nothing then consumes the dropped tensor, so XNNPACK prunes the operators that only
+    feed it. Patched in memory, in place (same vector length): the file is untouched.
+    Fields follow the TFLite schema: Model.subgraphs = 2; SubGraph.tensors = 0,
+    outputs = 2; Tensor.name = 3.
+    """
+    buf = bytearray(model)
+    root = Table(buf, flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, 0))
+    subgraphs = root.Vector(_field(root, 2))
+    graph = Table(buf, root.Indirect(subgraphs))
+    tensors_field, outputs_field = _field(graph, 0), _field(graph, 2)
+    tensors = graph.Vector(tensors_field)
+    outputs_at = graph.Vector(outputs_field)
+    outputs = [
+        struct.unpack_from("<i", buf, outputs_at + 4 * i)[0]
+        for i in range(graph.VectorLen(outputs_field))
+    ]
+
+    def name(tensor_index: int) -> str:
+        t = Table(buf, graph.Indirect(tensors + 4 * tensor_index))
+        return t.String(t.Pos + _field(t, 3)).decode()
+
+    names = [name(i) for i in outputs]
+    if output_name not in names or len(outputs) < 2:
+        raise RuntimeError(f"model has no output {output_name!r} to drop (outputs: {names})")
+    slot = names.index(output_name)
+    keep = outputs[0] if slot != 0 else outputs[1]
+    struct.pack_into("<i", buf, outputs_at + 4 * slot, keep)
+    return bytes(buf)
+
+
+def make_interpreter(relative: str, num_threads: int | None = None, drop_output: str = ""):
+    """A LiteRT interpreter with tensors allocated, optionally without one output's
+    operators. Call inside the using process: a thread pool created before a fork is not
+    there in the child."""
     from ai_edge_litert.interpreter import Interpreter  # lazy: not needed until first frame
 
-    it = Interpreter(
-        model_path=str(model_path(relative)), num_threads=num_threads or default_threads()
-    )
+    content = model_path(relative).read_bytes()
+    if drop_output:
+        content = without_output(content, drop_output)
+    it = Interpreter(model_content=content, num_threads=num_threads or default_threads())
     it.allocate_tensors()
     return it

@@ -130,9 +130,7 @@ def test_projection_round_trip_and_z_scaling():
     frame = project_to_frame(pts, rect)
     assert unproject_from_frame(frame, rect) == pytest.approx(pts[:, :2], abs=1e-5)
     assert frame[:, 2] == pytest.approx(pts[:, 2] * rect.width)
-    assert project_to_frame(np.array([[0.5, 0.5, 0.0]]), rect)[0, :2] == pytest.approx(
-        [0.45, 0.55]
-    )
+    assert project_to_frame(np.array([[0.5, 0.5, 0.0]]), rect)[0, :2] == pytest.approx([0.45, 0.55])
 
 
 def test_crop_then_uncrop_finds_the_same_pixel():
@@ -252,3 +250,28 @@ def test_real_models_find_nobody_in_an_empty_frame():
     assert bb.process(np.full((360, 640, 3), 128, np.uint8)) is None
     assert bb.detector_calls == 1 and bb.landmark_calls == 0
     bb.close()
+
+
+def test_landmark_model_without_segmentation_gives_identical_outputs():
+    from inference.blazepose.models import LANDMARK_FULL, SEGMENTATION_OUTPUT, make_interpreter
+
+    full = make_interpreter(LANDMARK_FULL, 1)
+    pruned = make_interpreter(LANDMARK_FULL, 1, drop_output=SEGMENTATION_OUTPUT)
+    names = [d["name"] for d in pruned.get_output_details()]
+    assert SEGMENTATION_OUTPUT not in names
+    assert {"Identity", "Identity_1", "Identity_3", "Identity_4"} <= set(names)
+    x = np.random.default_rng(1).uniform(0, 1, (1, 256, 256, 3)).astype(np.float32)
+    outputs = []
+    for it in (full, pruned):
+        it.set_tensor(it.get_input_details()[0]["index"], x)
+        it.invoke()
+        outputs.append({d["name"]: it.get_tensor(d["index"]) for d in it.get_output_details()})
+    for name in ("Identity", "Identity_1", "Identity_3", "Identity_4"):
+        assert np.array_equal(outputs[0][name], outputs[1][name]), name
+
+
+def test_dropping_an_unknown_output_fails_clearly():
+    from inference.blazepose.models import LANDMARK_FULL, model_path, without_output
+
+    with pytest.raises(RuntimeError, match="no output 'nope'"):
+        without_output(model_path(LANDMARK_FULL).read_bytes(), "nope")
