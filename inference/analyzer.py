@@ -18,7 +18,7 @@ import numpy as np
 
 from . import calories
 from .calories import BodyMetrics
-from .decode import ANALYSIS_FPS, FrameStream
+from .decode import ANALYSIS_FPS, FrameStream, prefetch
 from .features import mirror, sequence_features
 from .heads import EngineWeights, frame_probabilities, load_weights
 from .landmarks import LandmarkSequence
@@ -240,7 +240,8 @@ def analyze_video(
     expected = max(1, int(stream.info.duration_s * stream.fps))
     t0 = time.perf_counter()
     try:
-        for fr in stream:
+        # Decoding runs a few frames ahead in a thread while this one runs the pose model.
+        for fr in prefetch(stream):
             analyzer.frame_size = (fr.rgb.shape[1], fr.rgb.shape[0])
             analyzer.push(fr.rgb)
             if progress is not None and fr.index % 10 == 0:
