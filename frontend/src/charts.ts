@@ -48,6 +48,10 @@ export interface ChartSpec {
   series: Series[];
   stacked?: boolean;
   yTitle?: string;
+  /** Whole numbers only on the value axis (counts: no "0.5 repetitions"). */
+  integers?: boolean;
+  /** Place points by time (ms since epoch) instead of evenly, e.g. irregular weigh-ins. */
+  times?: number[];
 }
 
 /** A <figure> with the chart and its data table; call .destroy() when leaving the page. */
@@ -61,9 +65,10 @@ export function chartFigure(spec: ChartSpec): { element: HTMLElement; destroy():
     h("div", { class: "chart-canvas" }, canvas),
     h("details", {}, h("summary", {}, "Show the numbers"), table),
   );
-  const datasets: ChartDataset<"bar" | "line", (number | null)[]>[] = spec.series.map((s, i) => ({
+  const times = spec.times;
+  const datasets: ChartDataset<"bar" | "line", (number | null | { x: number; y: number | null })[]>[] = spec.series.map((s, i) => ({
     label: s.label,
-    data: s.values,
+    data: times ? s.values.map((y, k) => ({ x: times[k], y })) : s.values,
     backgroundColor: PALETTE[i % PALETTE.length],
     borderColor: PALETTE[i % PALETTE.length],
     borderWidth: spec.type === "line" ? 2 : 0,
@@ -72,16 +77,29 @@ export function chartFigure(spec: ChartSpec): { element: HTMLElement; destroy():
   }));
   const chart = new Chart(canvas, {
     type: spec.type,
-    data: { labels: spec.labels, datasets },
+    data: { labels: times ? undefined : spec.labels, datasets },
     options: {
       responsive: true,
       maintainAspectRatio: false,
       animation: false, // charts appear at once; also keeps screenshots deterministic
-      plugins: { legend: { display: spec.series.length > 1, position: "bottom" } },
+      plugins: {
+        legend: { display: spec.series.length > 1, position: "bottom" },
+        tooltip: times ? { callbacks: { title: (items) => spec.labels[items[0].dataIndex] } } : {},
+      },
       scales: {
-        x: { stacked: spec.stacked, ticks: { autoSkip: true, maxRotation: 0 } },
+        x: times
+          ? {
+              type: "linear",
+              ticks: {
+                maxRotation: 0,
+                maxTicksLimit: 5,
+                callback: (value) => new Date(Number(value)).toLocaleDateString(undefined, { dateStyle: "medium" }),
+              },
+            }
+          : { stacked: spec.stacked, ticks: { autoSkip: true, maxRotation: 0 } },
         y: {
           stacked: spec.stacked,
+          ticks: spec.integers ? { precision: 0 } : {},
           beginAtZero: spec.type === "bar",
           title: { display: !!spec.yTitle, text: spec.yTitle ?? "" },
         },

@@ -126,3 +126,10 @@ export function progressBar(label: string, id: string): { element: HTMLElement; 
     },
   };
 }
+
+/** One figure in a <dl class="stats-grid">: a label over a big number. */
+export function statItem(label: string, value: Node | string, id: string): HTMLElement {
+  const dd = value instanceof HTMLElement && value.tagName === "DD" ? value : h("dd", {}, value);
+  dd.dataset.stat = id;
+  return h("div", {}, h("dt", {}, label), dd);
+}

@@ -24,7 +24,7 @@ export function formatWeight(kg: number | null, profile: Profile | null): string
 /** 75 -> "1:15", 3725 -> "1:02:05" */
 export function clock(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return "—";
-  const s = Math.max(0, Math.round(seconds));
+  const s = Math.max(0, Math.floor(seconds)); // as video players show time
   const hh = Math.floor(s / 3600);
   const mm = Math.floor((s % 3600) / 60);
   const ss = String(s % 60).padStart(2, "0");
@@ -33,6 +33,7 @@ export function clock(seconds: number | null): string {
 
 export function minutes(seconds: number | null): string {
   if (seconds === null) return "—";
+  if (seconds < 60) return `${Math.round(seconds)} s`;
   return `${(seconds / 60).toFixed(seconds < 600 ? 1 : 0)} min`;
 }
 
@@ -67,4 +68,8 @@ export const STATUS_LABELS: Record<string, string> = {
 
 export function browserTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+}
+
+export function sessionTitle(session: { title: string; source: string }): string {
+  return session.title || (session.source === "live" ? "Live workout" : "Untitled workout");
 }

@@ -42,6 +42,8 @@ export class LiveStream {
   private startedAt = 0;
   private sessionId: number | null = null;
   private stopping = false;
+  private encoding = false; // one frame at a time: JPEG encoding is async, and times must increase
+  private lastT = -1;
   private readonly canvas = document.createElement("canvas");
 
   constructor(
@@ -101,13 +103,22 @@ export class LiveStream {
   private async sendFrame(): Promise<void> {
     const socket = this.socket;
     const { videoWidth: width, videoHeight: height } = this.video;
-    if (!socket || socket.readyState !== WebSocket.OPEN || !width || socket.bufferedAmount > MAX_BUFFERED_BYTES) return;
-    const scale = Math.min(1, MAX_SIDE / Math.max(width, height));
-    this.canvas.width = Math.round(width * scale);
-    this.canvas.height = Math.round(height * scale);
+    if (this.encoding || !socket || socket.readyState !== WebSocket.OPEN || !width || socket.bufferedAmount > MAX_BUFFERED_BYTES) return;
     const t = (performance.now() - this.startedAt) / 1000;
-    this.canvas.getContext("2d")!.drawImage(this.video, 0, 0, this.canvas.width, this.canvas.height);
-    const blob = await new Promise<Blob | null>((resolve) => this.canvas.toBlob(resolve, "image/jpeg", 0.75));
-    if (blob && socket.readyState === WebSocket.OPEN) socket.send(encodeFrame(t, await blob.arrayBuffer()));
+    if (t <= this.lastT) return;
+    this.encoding = true;
+    try {
+      const scale = Math.min(1, MAX_SIDE / Math.max(width, height));
+      this.canvas.width = Math.round(width * scale);
+      this.canvas.height = Math.round(height * scale);
+      this.canvas.getContext("2d")!.drawImage(this.video, 0, 0, this.canvas.width, this.canvas.height);
+      const blob = await new Promise<Blob | null>((resolve) => this.canvas.toBlob(resolve, "image/jpeg", 0.75));
+      if (blob && socket.readyState === WebSocket.OPEN && !this.stopping) {
+        socket.send(encodeFrame(t, await blob.arrayBuffer()));
+        this.lastT = t;
+      }
+    } finally {
+      this.encoding = false;
+    }
   }
 }

@@ -92,8 +92,7 @@ function markCurrentLink(): void {
 async function boot(): Promise<void> {
   const main = document.getElementById("main")!;
   onUserChange(renderNav);
-  window.addEventListener("popstate", markCurrentLink);
-  document.addEventListener("click", () => setTimeout(markCurrentLink));
+  window.addEventListener("routechange", markCurrentLink);
   setUnauthenticatedHandler(() => {
     // The session ended (expired, or logged out in another tab): back to the log-in page.
     if (currentUser()) {

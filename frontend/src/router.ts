@@ -59,6 +59,7 @@ export async function render(): Promise<void> {
   }
   const params = Object.fromEntries(match.r.keys.map((k, i) => [k, decodeURIComponent(match.m![i + 1])]));
   document.title = `${match.r.title} · coach`;
+  window.dispatchEvent(new Event("routechange"));
   const pageCleanups = cleanups;
   await match.r.page(main, {
     params,

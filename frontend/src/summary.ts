@@ -1,6 +1,6 @@
 // The result of an analysed session at a glance: used on the upload and session pages.
 
-import { h } from "./dom";
+import { h, statItem } from "./dom";
 import { clock, exerciseName, kcal, minutes } from "./format";
 import type { SessionDetail } from "./types";
 
@@ -13,10 +13,10 @@ export function resultSummary(session: SessionDetail): HTMLElement {
     h(
       "dl",
       { class: "stats-grid" },
-      stat("Calories", kcal(session.total_kcal), "total-kcal"),
-      stat("Active time", minutes(session.active_s), "active-time"),
-      stat("Repetitions", String(session.total_reps ?? 0), "total-reps"),
-      stat("Video length", clock(session.duration_s), "duration"),
+      statItem("Calories", kcal(session.total_kcal), "total-kcal"),
+      statItem("Active time", minutes(session.active_s), "active-time"),
+      statItem("Repetitions", String(session.total_reps ?? 0), "total-reps"),
+      statItem("Video length", clock(session.duration_s), "duration"),
     ),
     reps.length || plank
       ? h(
@@ -27,8 +27,4 @@ export function resultSummary(session: SessionDetail): HTMLElement {
         )
       : h("p", { class: "muted" }, "No exercise was recognised in this video."),
   );
-}
-
-function stat(label: string, value: string, id: string): HTMLElement[] {
-  return [h("dt", {}, label), h("dd", { "data-stat": id }, value)];
 }

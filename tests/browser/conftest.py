@@ -182,4 +182,18 @@ def screenshot(page, name: str) -> Path:
 def assert_fits_width(page) -> None:
     """Nothing sticks out sideways (the usual way a layout breaks on a phone)."""
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 1, f"{page.url} is {overflow}px wider than the viewport"
+    if overflow > 1:
+        culprits = page.evaluate(
+            """() => [...document.querySelectorAll('body *')]
+                .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
+                .slice(0, 5)
+                .map((el) => `${el.tagName.toLowerCase()}#${el.id}.${el.className}`)"""
+        )
+        screenshot(page, "overflow")
+        raise AssertionError(f"{page.url} is {overflow}px wider than the viewport: {culprits}")
+
+
+def resize(page, viewport) -> None:
+    """Change the window size and let the layout and the charts (ResizeObserver) settle."""
+    page.set_viewport_size(viewport)
+    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")

@@ -5,7 +5,7 @@ store nothing."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, assert_fits_width, screenshot
+from tests.browser.conftest import PHONE, assert_fits_width, resize, screenshot
 from tests.browser.steps import PASSWORD, add_weight, log_out, set_body_metrics, sign_up
 from users.models import User, WeightEntry
 
@@ -85,7 +85,7 @@ def test_body_metrics_and_weight_history(page):
     page.get_by_role("button", name="Save profile").click()
     expect(page.locator("#weight-list tbody tr").first).to_contain_text("181.9 lb")
 
-    page.set_viewport_size(PHONE)
+    resize(page, PHONE)
     assert_fits_width(page)
     screenshot(page, "profile-phone")
     assert not page.js_errors, page.js_errors

@@ -3,7 +3,7 @@
 
 import { api } from "../api";
 import { emptyState, errorBox, field, h, loading, replace } from "../dom";
-import { clock, dateTime, exerciseName, kcal, STATUS_LABELS } from "../format";
+import { clock, dateTime, exerciseName, kcal, sessionTitle, STATUS_LABELS } from "../format";
 import { BASE, navigate, type PageContext } from "../router";
 import type { Page, Records, Session } from "../types";
 
@@ -30,7 +30,7 @@ export async function historyPage(main: HTMLElement, context: PageContext): Prom
         "select",
         { name: "status" },
         h("option", { value: "" }, "Any status"),
-        ["done", "processing", "pending", "failed"].map((s) => h("option", { value: s, selected: query.get("status") === s }, STATUS_LABELS[s])),
+        ["done", "live", "processing", "pending", "failed"].map((s) => h("option", { value: s, selected: query.get("status") === s }, STATUS_LABELS[s])),
       ),
     ),
     field("From", h("input", { name: "from", type: "date", value: query.get("from") ?? "" })),
@@ -115,7 +115,7 @@ async function loadResults(slot: HTMLElement, query: URLSearchParams): Promise<v
         h(
           "li",
           { "data-session-id": s.id },
-          h("a", { href: `${BASE}/sessions/${s.id}` }, h("strong", {}, s.title || "Untitled workout"), h("span", { class: "muted" }, ` · ${dateTime(s.started_at)}`)),
+          h("a", { href: `${BASE}/sessions/${s.id}` }, h("strong", {}, sessionTitle(s)), h("span", { class: "muted" }, ` · ${dateTime(s.started_at)}`)),
           h(
             "span",
             { class: "session-facts" },

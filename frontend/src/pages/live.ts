@@ -1,7 +1,7 @@
 // Live workout: the camera streams to the server, which counts as you go; stopping saves
 // the session and it is analysed like an uploaded video.
 
-import { errorBox, field, h, replace } from "../dom";
+import { errorBox, field, h, replace, statItem } from "../dom";
 import { clock, exerciseName, kcal } from "../format";
 import { LiveStream } from "../live";
 import { BASE, navigate, type PageContext } from "../router";
@@ -39,6 +39,7 @@ export function livePage(main: HTMLElement, context: PageContext): void {
     try {
       camera = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false });
       video.srcObject = camera;
+      cameraButton.textContent = "Camera on";
       replace(message, "Camera on. Step back so your whole body is in view, then start.");
       startButton.disabled = false;
     } catch (error) {
@@ -97,14 +98,10 @@ export function livePage(main: HTMLElement, context: PageContext): void {
         h(
           "dl",
           { class: "stats-grid live-readout" },
-          h("dt", {}, "Exercise"),
-          readout.exercise,
-          h("dt", {}, "Repetitions"),
-          readout.reps,
-          h("dt", {}, "Calories"),
-          readout.kcal,
-          h("dt", {}, "Elapsed"),
-          readout.elapsed,
+          statItem("Exercise", readout.exercise, "live-exercise"),
+          statItem("Repetitions", readout.reps, "live-reps"),
+          statItem("Calories", readout.kcal, "live-kcal"),
+          statItem("Elapsed", readout.elapsed, "live-elapsed"),
         ),
         visible,
       ),

@@ -171,7 +171,8 @@ async function loadWeights(slot: HTMLElement, context: PageContext): Promise<voi
       id: "weight-chart",
       title: `Weight over time (${unit})`,
       type: "line",
-      labels: chronological.map((e) => new Date(e.measured_at).toLocaleDateString(undefined, { dateStyle: "medium" })),
+      labels: chronological.map((e) => dateTime(e.measured_at)),
+      times: chronological.map((e) => new Date(e.measured_at).getTime()),
       series: [{ label: `Weight (${unit})`, values: chronological.map((e) => Math.round(kgToDisplay(e.weight_kg, profile) * 10) / 10) }],
     });
     context.onLeave(chart.destroy);

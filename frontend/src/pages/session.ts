@@ -5,7 +5,7 @@ import { api } from "../api";
 import { followAnalysis } from "../analysis";
 import { chartFigure } from "../charts";
 import { clearFormErrors, errorBox, field, formError, h, loading, progressBar, replace, showFormErrors } from "../dom";
-import { clock, dateTime, exerciseName, kcal, STATUS_LABELS } from "../format";
+import { clock, dateTime, exerciseName, kcal, sessionTitle, STATUS_LABELS } from "../format";
 import { PALETTE } from "../charts";
 import { BASE, navigate, type PageContext } from "../router";
 import { resultSummary } from "../summary";
@@ -30,7 +30,7 @@ export async function sessionPage(main: HTMLElement, context: PageContext): Prom
 }
 
 function renderSession(main: HTMLElement, session: SessionDetail, context: PageContext): void {
-  const title = session.title || "Untitled workout";
+  const title = sessionTitle(session);
   const head = h(
     "div",
     { class: "page-head" },
@@ -71,7 +71,14 @@ function renderSession(main: HTMLElement, session: SessionDetail, context: PageC
         "section",
         { "aria-labelledby": "video-h" },
         h("h2", { id: "video-h" }, "Video"),
-        video ?? h("p", { class: "muted" }, "The video is no longer stored (see the retention setting on your profile); the results are kept."),
+        video ??
+          h(
+            "p",
+            { class: "muted" },
+            session.source === "live"
+              ? "Live workouts keep no video; the results are kept."
+              : "The video is no longer stored (see the retention setting on your profile); the results are kept.",
+          ),
         boutTimeline(session, video),
       ),
       h("section", { "aria-labelledby": "tempo-h" }, h("h2", { id: "tempo-h" }, "Tempo"), tempoChart(session, context)),
@@ -137,14 +144,14 @@ function colourFor(bouts: Bout[]): (exercise: string) => string {
 function boutTable(session: SessionDetail, video: HTMLVideoElement | null): HTMLElement {
   return h(
     "section",
-    { "aria-labelledby": "bouts-h" },
+    { "aria-labelledby": "bouts-h", class: "spaced" },
     h("h2", { id: "bouts-h" }, "Bouts"),
     session.bouts.length === 0
       ? h("p", { class: "muted" }, "None.")
       : h(
           "table",
           { class: "list", id: "bout-table" },
-          h("thead", {}, h("tr", {}, ["Exercise", "From", "To", "Reps / hold", "Calories", "Confidence", ""].map((c) => h("th", { scope: "col" }, c)))),
+          h("thead", {}, h("tr", {}, ["Exercise", "From", "To", "Reps", "Calories"].map((c) => h("th", { scope: "col" }, c)), h("th", { scope: "col", class: "wide-only" }, "Confidence"), h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Video")))),
           h(
             "tbody",
             {},
@@ -157,8 +164,8 @@ function boutTable(session: SessionDetail, video: HTMLVideoElement | null): HTML
                 h("td", {}, clock(bout.end_s)),
                 h("td", { "data-reps": bout.reps }, bout.hold_s !== null ? `${clock(bout.hold_s)} held` : String(bout.reps)),
                 h("td", {}, kcal(bout.kcal)),
-                h("td", {}, `${Math.round(bout.confidence * 100)} %`),
-                h("td", {}, video ? h("button", { type: "button", class: "secondary small", onclick: () => seek(video, bout.start_s) }, "Play from here") : null),
+                h("td", { class: "wide-only" }, `${Math.round(bout.confidence * 100)} %`),
+                h("td", {}, video ? h("button", { type: "button", class: "secondary small", onclick: () => seek(video, bout.start_s), "aria-label": `Play from ${clock(bout.start_s)}` }, "Play") : null),
               ),
             ),
           ),
@@ -206,7 +213,7 @@ function editForm(session: SessionDetail): HTMLElement {
     const data = new FormData(form);
     try {
       const saved = await api.patch<SessionDetail>(`/api/v1/sessions/${session.id}/`, { title: String(data.get("title")), notes: String(data.get("notes")) });
-      document.querySelector("main h1")!.textContent = saved.title || "Untitled workout";
+      document.querySelector("main h1")!.textContent = sessionTitle(saved);
       status.textContent = "Saved.";
     } catch (error) {
       showFormErrors(form, asApiError(error));

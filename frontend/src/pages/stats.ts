@@ -3,7 +3,7 @@
 
 import { api } from "../api";
 import { chartFigure } from "../charts";
-import { emptyState, errorBox, h, loading, replace } from "../dom";
+import { emptyState, errorBox, h, loading, replace, statItem } from "../dom";
 import { browserTimeZone, clock, dateOnly, dateTime, exerciseName } from "../format";
 import { filledBuckets, periodLabel } from "../periods";
 import { BASE, navigate, type PageContext } from "../router";
@@ -75,6 +75,7 @@ async function load(body: HTMLElement, period: Period, tz: string, context: Page
             stacked: true,
             series: exercises.map((e) => ({ label: exerciseName(e), values: buckets.map((b) => b.reps[e] ?? 0) })),
             yTitle: "repetitions",
+            integers: true,
           })
         : null,
     ];
@@ -94,22 +95,20 @@ function round1(value: number): number {
 
 function streakCards(streaks: Streaks): HTMLElement {
   const days = (n: number) => `${n} day${n === 1 ? "" : "s"}`;
+  const longest = h(
+    "dd",
+    {},
+    days(streaks.longest_days),
+    streaks.longest_start && streaks.longest_end && streaks.longest_days > 1
+      ? h("small", {}, `${dateOnly(streaks.longest_start)} – ${dateOnly(streaks.longest_end)}`)
+      : null,
+  );
   return h(
     "dl",
-    { class: "stats-grid", id: "streaks" },
-    h("dt", {}, "Current streak"),
-    h("dd", { "data-stat": "current-streak" }, days(streaks.current_days)),
-    h("dt", {}, "Longest streak"),
-    h(
-      "dd",
-      { "data-stat": "longest-streak" },
-      days(streaks.longest_days),
-      streaks.longest_start && streaks.longest_end && streaks.longest_days > 1
-        ? h("small", {}, ` ${dateOnly(streaks.longest_start)} – ${dateOnly(streaks.longest_end)}`)
-        : null,
-    ),
-    h("dt", {}, "Last workout"),
-    h("dd", { "data-stat": "last-workout" }, streaks.last_workout_day ? dateOnly(streaks.last_workout_day) : "—"),
+    { class: "stats-grid card", id: "streaks" },
+    statItem("Current streak", days(streaks.current_days), "current-streak"),
+    statItem("Longest streak", longest, "longest-streak"),
+    statItem("Last workout", streaks.last_workout_day ? dateOnly(streaks.last_workout_day) : "—", "last-workout"),
   );
 }
 

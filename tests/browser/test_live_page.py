@@ -1,0 +1,110 @@
+"""The live page with Chromium's fake camera fed a real clip: the browser streams camera
+frames over the WebSocket (daphne's runserver, the real consumer) while real Celery workers
+count; the page's rep counter rises, and stopping saves an analysed session."""
+
+from pathlib import Path
+
+import cv2
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import launch, open_page, screenshot
+from tests.browser.steps import add_weight, set_body_metrics, sign_up
+from tests.workers import running_worker
+from tests.workouts.conftest import dataset_manifest, short_squat_clip  # noqa: F401
+from workouts.models import WorkoutSession
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+MAX_SIDE = 480  # what a laptop camera might give; keeps the y4m file small
+
+
+def write_y4m(source: Path, target: Path) -> Path:
+    """The clip as YUV4MPEG2 (4:2:0), the format Chromium's fake camera plays (in a loop)."""
+    capture = cv2.VideoCapture(str(source))
+    fps = round(capture.get(cv2.CAP_PROP_FPS)) or 30
+    with open(target, "wb") as out:
+        header_written = False
+        while True:
+            ok, frame = capture.read()
+            if not ok:
+                break
+            height, width = frame.shape[:2]
+            scale = min(1.0, MAX_SIDE / max(width, height))
+            # 4:2:0 needs even sides.
+            size = (int(width * scale) // 2 * 2, int(height * scale) // 2 * 2)
+            frame = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
+            if not header_written:
+                out.write(f"YUV4MPEG2 W{size[0]} H{size[1]} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+                header_written = True
+            out.write(b"FRAME\n")
+            out.write(cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420).tobytes())
+    capture.release()
+    assert header_written, f"cannot decode {source}"
+    return target
+
+
+@pytest.fixture
+def camera_page(playwright_instance, server, short_squat_clip, tmp_path):  # noqa: F811
+    _, clip_path = short_squat_clip
+    y4m = write_y4m(clip_path, tmp_path / "camera.y4m")
+    browser = launch(
+        playwright_instance,
+        [
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={y4m}",
+        ],
+    )
+    page = open_page(browser, server)
+    yield page
+    browser.close()
+
+
+def test_live_workout_counts_reps_as_they_happen(camera_page, short_squat_clip):  # noqa: F811
+    clip, _ = short_squat_clip
+    page = camera_page
+    sign_up(page, "live@example.com")
+    set_body_metrics(page, height_cm="178", sex="male", birth_date="1990-05-01")
+    add_weight(page, "82")
+    expect(page.locator("#weight-list tbody tr")).to_have_count(1)
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Live").click()
+    page.get_by_role("button", name="Turn on the camera").click()
+    page.wait_for_function("document.querySelector('#live-video').videoWidth > 0")
+    with running_worker(queues="celery,analysis,live"):
+        page.get_by_role("button", name="Start workout").click()
+        expect(page.locator("#live-message")).to_contain_text("Recording")
+        # Record every value the counter shows, as a person watching it would see them.
+        page.evaluate(
+            """() => {
+                window.seenReps = [];
+                const reps = document.querySelector('#live-reps');
+                new MutationObserver(() => window.seenReps.push(Number(reps.textContent)))
+                    .observe(reps, {childList: true, characterData: true, subtree: true});
+            }"""
+        )
+        # The fake camera loops the clip: by two loops the count must have gone past it.
+        target = clip["reps"] + 1
+        page.wait_for_function(
+            f"Number(document.querySelector('#live-reps').textContent) >= {target}",
+            timeout=120_000,
+        )
+        expect(page.locator("#live-exercise")).to_have_text("Squat")
+        expect(page.locator("#live-kcal")).not_to_have_text("0.0 kcal")
+        screenshot(page, "live")
+        seen = page.evaluate("window.seenReps")
+        page.get_by_role("button", name="Stop and save").click()
+        # Stopping saves the session; its page follows the analysis to the result.
+        expect(page.get_by_test_id("result-summary")).to_be_visible(timeout=240_000)
+
+    assert seen == sorted(seen) and len(set(seen)) >= 2, seen  # it rose, and never fell
+    session = WorkoutSession.objects.get()
+    assert (session.source, session.status) == ("live", "done"), session.error_message
+    reps = session.result["totals"]["reps_by_exercise"]
+    assert reps.get("squat", 0) >= target, reps
+    expect(page.get_by_test_id("result-summary").locator('[data-stat="total-reps"]')).to_have_text(
+        str(session.total_reps)
+    )
+    screenshot(page, "live-saved")
+    assert not page.js_errors, page.js_errors
