@@ -8,7 +8,15 @@ import cv2
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import launch, open_page, screenshot
+from tests.browser.conftest import (
+    DESKTOP,
+    PHONE,
+    assert_fits_width,
+    launch,
+    open_page,
+    resize,
+    screenshot,
+)
 from tests.browser.steps import add_weight, set_body_metrics, sign_up
 from tests.workers import running_worker
 from tests.workouts.conftest import dataset_manifest, short_squat_clip  # noqa: F401
@@ -92,7 +100,13 @@ def test_live_workout_counts_reps_as_they_happen(camera_page, short_squat_clip):
         )
         expect(page.locator("#live-exercise")).to_have_text("Squat")
         expect(page.locator("#live-kcal")).not_to_have_text("0.0 kcal")
+        # Frames went up in order and were all accepted: no error from the server.
+        expect(page.locator("#live-message .error")).to_have_count(0)
         screenshot(page, "live")
+        resize(page, PHONE)
+        assert_fits_width(page)
+        screenshot(page, "live-phone")
+        resize(page, DESKTOP)
         seen = page.evaluate("window.seenReps")
         page.get_by_role("button", name="Stop and save").click()
         # Stopping saves the session; its page follows the analysis to the result.

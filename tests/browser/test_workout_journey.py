@@ -63,6 +63,10 @@ def test_sign_up_to_statistics_with_a_real_clip(page, short_squat_clip, tmp_path
     # The analysis bar only moves forward.
     assert analysis_seen == sorted(analysis_seen), analysis_seen
     screenshot(page, "upload-done")
+    resize(page, PHONE)
+    assert_fits_width(page)
+    screenshot(page, "upload-done-phone")
+    resize(page, DESKTOP)
 
     session = WorkoutSession.objects.get()
     assert session.status == "done", (session.error_code, session.error_message)
