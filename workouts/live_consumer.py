@@ -91,10 +91,10 @@ def _session_exists(session_id: int) -> bool:
     return WorkoutSession.objects.filter(pk=session_id).exists()
 
 
-def _submit_chunk(session_id: int, items: list[dict]):
+def _submit_batch(session_id: int, batch_id: int):
     from workouts.tasks import live_chunk
 
-    return live_chunk.apply_async(args=[session_id, items])
+    return live_chunk.apply_async(args=[session_id, batch_id])
 
 
 class LiveSessionConsumer(AsyncWebsocketConsumer):
@@ -337,8 +337,14 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
             await self._send_update(session_id, result, covered_t)
 
     async def _run_chunk(self, session_id: int, items: list[dict]) -> dict:
+        batch_id = await database_sync_to_async(live_services.live_stage_batch)(
+            session_id=session_id, items=items
+        )
+        if batch_id is None:
+            return {"status": "not_live"}
         while True:
-            pending = await sync_to_async(_submit_chunk, thread_sensitive=False)(session_id, items)
+            # (Through the database thread: with eager Celery in tests, the task runs here.)
+            pending = await database_sync_to_async(_submit_batch)(session_id, batch_id)
             deadline = time.monotonic() + CHUNK_TIMEOUT_S
             while time.monotonic() < deadline:
                 if await sync_to_async(pending.ready, thread_sensitive=False)():
@@ -349,7 +355,7 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
                         raise RuntimeError(f"live chunk task failed: {outcome!r}")
                     return outcome
                 await asyncio.sleep(RESULT_POLL_S)
-            # Lost on the way: send it again; rows already stored are not stored twice.
+            # Lost on the way: send it again; a batch is analysed once however often it runs.
             log.warning("live chunk of session %s timed out; sending it again", session_id)
 
     async def _send_update(self, session_id: int, result: dict, covered_t: float | None):

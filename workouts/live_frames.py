@@ -7,7 +7,7 @@ a slow source repeats frames), so a stream and a file of the same frames give th
 analysis input.
 """
 
-import base64
+import json
 import math
 import struct
 
@@ -129,11 +129,11 @@ def decode_jpeg(jpeg: bytes) -> np.ndarray | None:
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
-# --- Chunk payloads (consumer -> Celery, JSON) ---------------------------------------
+# --- Received items (consumer -> LiveBatch row -> worker) ------------------------------
 
 
 def frame_item(t: float, jpeg: bytes) -> dict:
-    return {"t": t, "jpeg": base64.b64encode(jpeg).decode("ascii")}
+    return {"t": t, "jpeg": jpeg}
 
 
 def landmarks_item(t: float, pose: dict | None, size: list[int] | None) -> dict:
@@ -141,7 +141,31 @@ def landmarks_item(t: float, pose: dict | None, size: list[int] | None) -> dict:
 
 
 def item_jpeg(item: dict) -> bytes | None:
-    return base64.b64decode(item["jpeg"]) if "jpeg" in item else None
+    return item.get("jpeg")
+
+
+def pack_items(items: list[dict]) -> bytes:
+    """One JSON header line (times, poses, JPEG lengths), then the JPEG bytes back to back."""
+    header, blobs = [], []
+    for item in items:
+        entry = {k: v for k, v in item.items() if k != "jpeg"}
+        if "jpeg" in item:
+            entry["jpeg_bytes"] = len(item["jpeg"])
+            blobs.append(item["jpeg"])
+        header.append(entry)
+    return json.dumps(header).encode() + b"\n" + b"".join(blobs)
+
+
+def unpack_items(data: bytes) -> list[dict]:
+    data = bytes(data)
+    end = data.index(b"\n")
+    items, offset = json.loads(data[:end]), end + 1
+    for item in items:
+        if "jpeg_bytes" in item:
+            size = item.pop("jpeg_bytes")
+            item["jpeg"] = data[offset : offset + size]
+            offset += size
+    return items
 
 
 # --- Stored landmarks (LiveChunk.landmarks) -------------------------------------------

@@ -104,18 +104,24 @@ def _window(cache: _SessionCache, added: live_services.Appended) -> LandmarkSequ
     return window
 
 
-def ingest_chunk(*, session_id: int, items: list[dict]) -> dict:
-    """Stores a chunk and answers the live update. Items are in client-time order, as the
-    consumer received them."""
+def ingest_batch(*, session_id: int, batch_id: int) -> dict:
+    """Analyses a staged batch (items in client-time order, as the consumer received them),
+    stores its rows and answers the live update."""
     stream = live_services.live_stream(session_id=session_id)
     if stream is None:
         forget_session(session_id)
         return {"status": "not_live"}
+    # None: analysed already (a redelivered task); the answer is the current state.
+    items = live_services.live_batch_items(batch_id=batch_id) or []
     cache = _session_cache(session_id)
     placed, bad_frames, size = _place(items, stream.frames, cache)
     newest_t = max((item["t"] for item in items), default=stream.received_s)
     added = live_services.live_append(
-        session_id=session_id, placed=placed, received_s=newest_t, frame_size=size
+        session_id=session_id,
+        placed=placed,
+        received_s=newest_t,
+        frame_size=size,
+        batch_id=batch_id,
     )
     if added is None:
         forget_session(session_id)

@@ -13,8 +13,9 @@ from inference.landmarks import LandmarkSequence
 from inference.pose import PoseFrame
 from users.models import User
 from workouts import live_state, selectors
-from workouts.live_frames import pack_rows, sequence_from_packed, trimmed
+from workouts.live_frames import pack_items, pack_rows, sequence_from_packed, trimmed, unpack_items
 from workouts.models import (
+    LiveBatch,
     LiveChunk,
     LiveStream,
     SessionSource,
@@ -116,7 +117,12 @@ class Appended:
 
 
 def live_append(
-    *, session_id: int, placed: list[Placed], received_s: float, frame_size=None
+    *,
+    session_id: int,
+    placed: list[Placed],
+    received_s: float,
+    frame_size=None,
+    batch_id: int | None = None,
 ) -> Appended | None:
     """Appends grid rows to the session's stored landmarks. Rows the store already has are
     dropped (a re-delivered task, or an old connection's last chunk landing after a resume),
@@ -149,7 +155,26 @@ def live_append(
             stream.frame_width, stream.frame_height = frame_size
         stream.last_activity_at = timezone.now()
         stream.save()
+        if batch_id is not None:  # analysed: in the same transaction as its rows
+            LiveBatch.objects.filter(pk=batch_id).delete()
     return Appended(stream, start, rows)
+
+
+def live_stage_batch(*, session_id: int, items: list[dict]) -> int | None:
+    """Keeps received items until a worker takes them; the id of their row, or None when
+    the session is not live."""
+    stream = LiveStream.objects.filter(
+        session_id=session_id, session__status=SessionStatus.LIVE
+    ).first()
+    if stream is None:
+        return None
+    return LiveBatch.objects.create(stream=stream, payload=pack_items(items)).pk
+
+
+def live_batch_items(*, batch_id: int) -> list[dict] | None:
+    """The items of a staged batch; None once it has been analysed (a redelivered task)."""
+    payload = LiveBatch.objects.filter(pk=batch_id).values_list("payload", flat=True).first()
+    return None if payload is None else unpack_items(payload)
 
 
 def live_save_state(*, session_id: int, state: dict) -> None:

@@ -195,3 +195,14 @@ class LiveChunk(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["stream", "seq"], name="workouts_livechunk_seq"),
         ]
+
+
+class LiveBatch(models.Model):
+    """Frames received for a live session and not analysed yet. The consumer stores them
+    here and sends the worker only this row's id: message brokers (the embedded filesystem
+    one especially) are no place for megabytes of JPEG, and received frames survive a web
+    process that goes away."""
+
+    stream = models.ForeignKey(LiveStream, on_delete=models.CASCADE, related_name="batches")
+    payload = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)

@@ -27,11 +27,12 @@ def analyse_session(session_id: int) -> str:
     soft_time_limit=60,
     time_limit=90,
 )
-def live_chunk(session_id: int, items: list[dict]) -> dict:
-    """One chunk of a live session (workouts/live_ingest.py); the result is the update."""
-    from workouts.live_ingest import ingest_chunk
+def live_chunk(session_id: int, batch_id: int) -> dict:
+    """One staged batch of a live session (workouts/live_ingest.py); the result is the
+    live update."""
+    from workouts.live_ingest import ingest_batch
 
-    return ingest_chunk(session_id=session_id, items=items)
+    return ingest_batch(session_id=session_id, batch_id=batch_id)
 
 
 @shared_task(name="workouts.stop_idle_live_sessions", ignore_result=True)
