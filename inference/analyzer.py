@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import calories
+from . import bout_classifier, calories
 from .calories import BodyMetrics
 from .decode import ANALYSIS_FPS, FrameStream, prefetch
 from .features import mirror, sequence_features
@@ -37,6 +37,23 @@ def _body(body) -> tuple[dict, list[str]]:
     return body.resolved()
 
 
+def _bout_probs(weights: EngineWeights, feats, mirrored, usable):
+    """Whole-bout classifier probabilities for frames [a, b), averaged with the mirror
+    image like the window classifier (None for weights without one)."""
+    if not weights.has_bout_classifier:
+        return None
+
+    def probs(a: int, b: int):
+        d = bout_classifier.descriptor(feats[a:b], usable[a:b])
+        m = bout_classifier.descriptor(mirrored[a:b], usable[a:b])
+        if d is None or m is None:
+            return None
+        p = bout_classifier.probabilities(weights.params, d)
+        return (p + bout_classifier.probabilities(weights.params, m)) / 2
+
+    return probs
+
+
 def analyze_sequence(
     seq: LandmarkSequence,
     body=None,
@@ -53,7 +70,9 @@ def analyze_sequence(
     probs = (
         frame_probabilities(feats, usable, weights) + frame_probabilities(mirrored, usable, weights)
     ) / 2
-    segs = segment(probs, usable, weights.labels, seq.fps)
+    segs = segment(
+        probs, usable, weights.labels, seq.fps, _bout_probs(weights, feats, mirrored, usable)
+    )
     segs = refine_with_motion(segs, probs, feats, usable, weights.labels, seq.fps)
     bouts = [make_bout(s, feats, usable, seq.fps, weights, body_used) for s in segs]
     reps_by: dict[str, int] = {}

@@ -11,6 +11,7 @@ analysis itself.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -26,7 +27,15 @@ from .features import ANGLE_SLICE, sequence_features
 from .heads import IDLE
 from .landmarks import cache_path
 from .pose import BlazePoseBackbone
-from .train import STEPS, build_training_set, fit_rep_priors, load_clips, train_weights
+from .train import (
+    STEPS,
+    build_bout_set,
+    build_training_set,
+    fit_bout_params,
+    fit_rep_priors,
+    load_clips,
+    train_weights,
+)
 
 N_FOLDS = 6
 
@@ -177,15 +186,23 @@ FOLD_CACHE = Path(__file__).resolve().parent.parent / ".cache" / "folds"
 
 
 def _recipe_fingerprint() -> str:
-    """Hash of the modules that define training, so cached fold models go stale with them."""
+    """Hash of what defines the window classifier's training, so cached fold models go
+    stale with it (the priors and the bout classifier are refit on reuse anyway)."""
+    from . import train
+
     here = Path(__file__).resolve().parent
     h = hashlib.sha256()
-    for name in ("train.py", "synth.py", "features.py", "augment.py", "model.py"):
+    for name in ("synth.py", "features.py", "augment.py", "model.py"):
         h.update((here / name).read_bytes())
+    for fn in (train.frame_labels, train._clip_versions, train.build_training_set):
+        h.update(inspect.getsource(fn).encode())
+    h.update(inspect.getsource(train.fit_classifier).encode())
+    consts = (train.N_AUGMENT, train.TRAIN_STRIDE, train.BATCH, train.SEED, train.SYNTHETIC)
+    h.update(repr(consts).encode())
     return h.hexdigest()[:12]
 
 
-def _fold_weights(k, train, seqs, vocab, steps, reuse, log, prebuilt=None):
+def _fold_weights(k, train, seqs, vocab, steps, reuse, log, prebuilt=None, bout_set=None):
     """Train a fold's model; with `reuse`, keep it under .cache/folds (for iterating on
     post-processing without retraining: delete the folder after changing the training)."""
     from .heads import EngineWeights
@@ -198,8 +215,18 @@ def _fold_weights(k, train, seqs, vocab, steps, reuse, log, prebuilt=None):
         w = EngineWeights.load(path)
         # Counting priors are cheap: refit them so counting changes need no retraining.
         w.rep_priors, w.typical_cadence = fit_rep_priors(train, seqs, vocab)
+        # So is the bout classifier (seconds): refit so its changes need no retraining.
+        w.params.update(fit_bout_params(train, vocab, bout_set()))
         return w
-    w = train_weights(train, seqs, labels=vocab, steps=steps, log=None, prebuilt=prebuilt())
+    w = train_weights(
+        train,
+        seqs,
+        labels=vocab,
+        steps=steps,
+        log=None,
+        prebuilt=prebuilt(),
+        bout_set=bout_set(),
+    )
     if reuse:
         w.save(path)
         w = EngineWeights.load(path)  # same half-precision round trip as shipped weights
@@ -223,6 +250,13 @@ def evaluate(
             built.append(build_training_set(clips, seqs, vocab))
         return built[0]
 
+    bouts_built = []
+
+    def bout_set():  # the same for the bout classifier
+        if not bouts_built:
+            bouts_built.append(build_bout_set(clips, seqs, vocab))
+        return bouts_built[0]
+
     for k, held in enumerate(repo_folds(clips, folds)):
         held_set = set(held)
         train = [c for c in clips if c.id not in held_set]
@@ -230,7 +264,7 @@ def evaluate(
             f"fold {k + 1}/{folds}: train {len(train)} clips, test {len(held)} clips "
             f"({len({by_id[i].source_repo for i in held})} repos)"
         )
-        w = _fold_weights(k, train, seqs, vocab, steps, reuse_folds, log, prebuilt)
+        w = _fold_weights(k, train, seqs, vocab, steps, reuse_folds, log, prebuilt, bout_set)
         for cid in held:
             c = by_id[cid]
             t0 = time.perf_counter()

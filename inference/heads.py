@@ -74,6 +74,10 @@ class EngineWeights:
     def exercises(self) -> list[str]:
         return [lab for lab in self.labels if lab != IDLE]
 
+    @property
+    def has_bout_classifier(self) -> bool:
+        return "bout.weight" in self.params
+
     def prior(self, label: str) -> RepPrior:
         return self.rep_priors.get(label) or default_prior(label)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,7 @@ UNKNOWN_BELOW = 0.1  # mean exercise probability under which a bout is `unknown`
 MOTION_MIN_REPS = 3  # kinematic checks: at least this many clean repetitions
 MOTION_MIN_PERIODICITY = 0.6  # autocorrelation peak of the dominant signal
 MOTION_MIN_GAP_S = 4.0  # idle stretches shorter than this are left alone
+BOUT_WEIGHT = 1.0  # exponent of the whole-bout classifier in the product of experts
 
 
 @dataclass
@@ -61,13 +63,20 @@ def _runs(path: np.ndarray):
         i = j
 
 
-def segment(probs: np.ndarray, usable: np.ndarray, labels: list[str], fps: float) -> list[Segment]:
+def segment(
+    probs: np.ndarray,
+    usable: np.ndarray,
+    labels: list[str],
+    fps: float,
+    bout_probs: Callable[[int, int], np.ndarray | None] | None = None,
+) -> list[Segment]:
     """Exercise segments; idle and no-person time stay outside them.
 
     Two stages, so that evidence is pooled where it is weakest: first active vs idle (the
     idle class against all exercises together), then, inside each active stretch, which
     exercise (a second smoothing with a higher change penalty, so a bout changes label only
-    on sustained evidence; each part is labelled by its mean probabilities).
+    on sustained evidence; each part is labelled by its mean probabilities, multiplied by
+    `bout_probs(start, end)` (the whole-bout classifier, over `labels`) when given).
     """
     if len(probs) == 0:
         return []
@@ -96,6 +105,10 @@ def segment(probs: np.ndarray, usable: np.ndarray, labels: list[str], fps: float
             merged.pop(0)
         for _, a, b in merged:
             mean = ex[a:b].mean(axis=0)
+            second = bout_probs(i + a, i + b) if bout_probs is not None else None
+            if second is not None:
+                mean = mean * second[ex_idx] ** BOUT_WEIGHT
+                mean = mean / max(float(mean.sum()), 1e-12)
             k = int(np.argmax(mean))
             conf = float(mean[k])
             label = labels[ex_idx[k]] if conf >= UNKNOWN_BELOW else UNKNOWN

@@ -15,9 +15,11 @@ import torch
 from torch import nn
 
 from .augment import random_augment
+from .bout_classifier import descriptor as bout_descriptor
+from .bout_classifier import fit as fit_bout_classifier
 from .counting import RepPrior, count_reps, default_prior
 from .dataset import NON_EXERCISE, Clip, exercise_labels, load_manifest
-from .features import CLASSIFIER_COLUMNS, sequence_features
+from .features import CLASSIFIER_COLUMNS, mirror, sequence_features
 from .heads import IDLE, WINDOW, EngineWeights
 from .landmarks import LandmarkSequence, cached_landmarks
 from .model import WindowClassifier, state_to_numpy
@@ -30,6 +32,9 @@ STEPS = 1200
 BATCH = 128
 SEED = 1234
 SYNTHETIC = True  # add synthetic clips for exercises with too few real examples (synth.py)
+BOUT_AUGMENT = 4  # augmented copies per clip for the bout classifier
+BOUT_SYNTHETIC = 12  # synthetic clips per label for the bout classifier
+MIN_BOUT_S = 2.0
 
 
 def load_clips(manifest: str, log=print) -> tuple[list[Clip], dict[str, LandmarkSequence]]:
@@ -53,8 +58,6 @@ def frame_labels(clip: Clip, n: int, fps: float) -> np.ndarray:
 
 
 def _clip_versions(seq: LandmarkSequence, rng: np.random.Generator, n_aug: int):
-    from .features import mirror
-
     n = len(seq)
     yield seq, np.arange(n)
     yield mirror(seq), np.arange(n)
@@ -114,6 +117,48 @@ def build_training_set(clips, seqs, labels, n_aug=N_AUGMENT, seed=SEED, syntheti
         np.array(wclip, dtype=object),
         np.concatenate(rclip),
     )
+
+
+def build_bout_set(clips, seqs, labels, seed=SEED, synthetic=SYNTHETIC, n_aug=BOUT_AUGMENT):
+    """Bout descriptors (bout_classifier.descriptor) of every true exercise bout of `clips`
+    under augmentation, plus random crops and synthetic clips. Returns (x, y, source clip)."""
+    rng = np.random.default_rng(seed + 1)
+    index = {lab: i for i, lab in enumerate(labels)}
+    xs, ys, src = [], [], []
+
+    def add(f, usable, a, b, label, cid):
+        d = bout_descriptor(f[a:b], usable[a:b])
+        if d is not None:
+            xs.append(d)
+            ys.append(index[label])
+            src.append(cid)
+
+    for c in clips:
+        seq = seqs[c.id]
+        bouts = [b for b in exercise_bouts(c) if b.end - b.start >= MIN_BOUT_S]
+        if not bouts or len(seq) < WINDOW:
+            continue
+        for v, idx in _clip_versions(seq, rng, n_aug):
+            f, usable = sequence_features(v)
+            for b in bouts:
+                inside = np.flatnonzero(
+                    (idx >= int(b.start * seq.fps)) & (idx < int(np.ceil(b.end * seq.fps)))
+                )
+                if len(inside) < 2:
+                    continue
+                a, e = int(inside[0]), int(inside[-1]) + 1
+                add(f, usable, a, e, b.label, c.id)
+                k = int((e - a) * rng.uniform(0.6, 0.9))
+                s = a + int(rng.integers(0, e - a - k + 1))
+                add(f, usable, s, s + k, b.label, c.id)
+    if synthetic:
+        for label, source_id, seq in synthetic_clips(
+            clips, seqs, rng, labels=set(labels), per_label=BOUT_SYNTHETIC
+        ):
+            for v in (seq, mirror(seq)):
+                f, usable = sequence_features(v)
+                add(f, usable, 0, len(f), label, source_id)
+    return np.stack(xs), np.array(ys), np.array(src, dtype=object)
 
 
 def fit_classifier(feats, starts, ys, n_classes, steps=STEPS, seed=SEED, log=None, rows=None):
@@ -193,11 +238,20 @@ def fit_rep_priors(clips, seqs, labels) -> tuple[dict[str, RepPrior], dict[str, 
     return priors, typical
 
 
+def fit_bout_params(clips, labels, bout_set, seed=SEED) -> dict:
+    """The bout classifier on the samples of `bout_set` whose source clip is in `clips`."""
+    x, y, src = bout_set
+    ids = {c.id for c in clips}
+    keep = np.array([s in ids for s in src])
+    return fit_bout_classifier(x[keep], y[keep], len(labels), seed=seed)
+
+
 def train_weights(
-    clips, seqs, labels=None, steps=STEPS, seed=SEED, log=print, prebuilt=None
+    clips, seqs, labels=None, steps=STEPS, seed=SEED, log=print, prebuilt=None, bout_set=None
 ) -> EngineWeights:
-    """Train on `clips`. `prebuilt`: a build_training_set() result over a superset of clips
-    (cross-validation builds the augmented set once and selects each fold's clips)."""
+    """Train on `clips`. `prebuilt` / `bout_set`: build_training_set() / build_bout_set()
+    results over a superset of clips (cross-validation builds the augmented sets once and
+    selects each fold's clips)."""
     labels = labels or (exercise_labels(clips) + [IDLE])
     t0 = time.perf_counter()
     if prebuilt is None:
@@ -216,11 +270,15 @@ def train_weights(
         feats, starts, ys, len(labels), steps=steps, seed=seed, log=log, rows=rows
     )
     priors, typical = fit_rep_priors(clips, seqs, labels)
+    if bout_set is None:
+        bout_set = build_bout_set(clips, seqs, labels, seed=seed)
+    params = state_to_numpy(model)
+    params.update(fit_bout_params(clips, labels, bout_set, seed=seed))
     return EngineWeights(
         labels=labels,
         feat_mean=mean,
         feat_std=std,
-        params=state_to_numpy(model),
+        params=params,
         rep_priors=priors,
         typical_cadence=typical,
         version="in-memory",

@@ -1,0 +1,65 @@
+"""The whole-bout classifier: pooled descriptors, fitting, and its use in segmentation."""
+
+import numpy as np
+from inference_synth import alternating_sequence, squat_sequence
+
+from inference import bout_classifier
+from inference.features import sequence_features
+from inference.heads import EngineWeights
+from inference.postprocess import segment
+
+
+def _desc(seq):
+    f, u = sequence_features(seq)
+    return bout_classifier.descriptor(f, u)
+
+
+def test_descriptor_is_finite_and_needs_enough_frames():
+    seq, _ = squat_sequence(n_reps=3)
+    f, u = sequence_features(seq)
+    d = bout_classifier.descriptor(f, u)
+    assert d.ndim == 1 and np.isfinite(d).all()
+    assert bout_classifier.descriptor(f[:5], u[:5]) is None
+    assert bout_classifier.descriptor(f, np.zeros_like(u)) is None
+
+
+def test_fit_separates_two_movements_it_was_shown():
+    xs, ys = [], []
+    for seed in range(6):
+        s, _ = squat_sequence(n_reps=4, period_s=2.0 + 0.2 * seed, seed=seed, rest_before_s=0.5)
+        xs.append(_desc(s))
+        ys.append(0)
+        xs.append(_desc(alternating_sequence(n_cycles=3, period_s=2.0 + 0.2 * seed, seed=seed)))
+        ys.append(1)
+    params = bout_classifier.fit(np.stack(xs), np.array(ys), 3)
+    s, _ = squat_sequence(n_reps=5, period_s=2.3, seed=11, rest_before_s=0.5)
+    p_squat = bout_classifier.probabilities(params, _desc(s))
+    p_alt = bout_classifier.probabilities(params, _desc(alternating_sequence(seed=12)))
+    assert abs(p_squat.sum() - 1) < 1e-5
+    assert p_squat[0] > 0.5 > p_squat[1] and p_alt[1] > 0.5 > p_alt[0]
+    assert p_squat[2] < 0.2  # a class without samples stays unlikely
+
+
+def test_segment_combines_the_bout_classifier_with_the_windows():
+    labels = ["squat", "lunge", "idle"]
+    n = 60
+    probs = np.tile([0.5, 0.4, 0.1], (n, 1)).astype(np.float32)
+    usable = np.ones(n, bool)
+    assert [s.label for s in segment(probs, usable, labels, 10.0)] == ["squat"]
+    flip = segment(probs, usable, labels, 10.0, lambda a, b: np.array([0.1, 0.85, 0.05]))
+    assert [s.label for s in flip] == ["lunge"]
+    same = segment(probs, usable, labels, 10.0, lambda a, b: None)
+    assert [s.label for s in same] == ["squat"]
+
+
+def test_weights_keep_the_bout_classifier_and_their_feature_columns(tiny_weights, tmp_path):
+    params = dict(tiny_weights.params)
+    params.update(
+        bout_classifier.fit(np.random.default_rng(0).normal(size=(12, 4)), np.arange(12) % 3, 3)
+    )
+    w = EngineWeights(tiny_weights.labels, tiny_weights.feat_mean, tiny_weights.feat_std, params)
+    p = tmp_path / "w.npz"
+    w.save(p)
+    back = EngineWeights.load(p)
+    assert back.has_bout_classifier and not tiny_weights.has_bout_classifier
+    np.testing.assert_array_equal(back.columns, w.columns)
