@@ -1,11 +1,17 @@
-"""Speed and memory of the analysis engine, end to end (decode + pose + heads + post).
+"""Speed and memory of the analysis engine, end to end (decode + pose + heads + post),
+for each pose backbone, and agreement of the LiteRT backbone with mediapipe's.
 
     .venv/bin/python bench/bench_inference.py [--clip PATH] [--seconds 30] [--minutes 10]
+        [--backbones blazepose_full_litert,blazepose_full]
+    .venv/bin/python bench/bench_inference.py --compare [--limit N]
 
 1. real-time factor on a 720p 30 fps clip (a dataset clip upscaled and looped into a temp
-   file with OpenCV);
+   file with OpenCV, MPEG-4 part 2), wall clock and CPU seconds per video second (the
+   machine is shared, so CPU time is the steadier figure);
 2. peak resident memory (RSS) of a separate process analysing a long (default 10 min) 720p
-   video made the same way.
+   video made the same way;
+3. `--compare`: the LiteRT backbone against mediapipe's on dataset clips (mediapipe
+   landmarks from the landmark cache when present, else extracted now).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ DATASET = Path(
     os.environ.get("COACH_DATASET_DIR", REPO.parent / "shared" / "datasets" / "exercise-clips")
 )
 DEFAULT_CLIP = DATASET / "videos" / "squat" / "apurvo2004__squats.mp4"
+BACKBONES = "blazepose_full_litert,blazepose_full"
 
 
 def make_video(src: Path, dst: Path, seconds: float, size=(1280, 720), fps=30.0) -> None:
@@ -64,38 +71,85 @@ def make_video(src: Path, dst: Path, seconds: float, size=(1280, 720), fps=30.0)
     writer.release()
 
 
-def child_analyze(path: str) -> None:
+def child_analyze(path: str, backbone: str) -> None:
     """Run in a subprocess: analyse and print timing + own peak RSS as JSON."""
     from inference import analyze_video
+    from inference.pose import default_backbone
 
+    bb = default_backbone(backbone)
     timings = {}
-    t0 = time.perf_counter()
-    res = analyze_video(path, timings=timings)
-    wall = time.perf_counter() - t0
+    t0, c0 = time.perf_counter(), time.process_time()
+    res = analyze_video(path, backbone=bb, timings=timings)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    bb.close()
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
         json.dumps(
             {
+                "backbone": backbone,
                 "wall_s": wall,
+                "cpu_s": cpu,
                 "duration_s": res.duration_s,
                 "frames": res.frames_analysed,
                 "peak_rss_mb": peak_kb / 1024,
                 "bouts": len(res.bouts),
+                "reps": res.totals.reps_by_exercise,
             }
         )
     )
 
 
-def run_child(path: Path) -> dict:
+def run_child(path: Path, backbone: str) -> dict:
     env = dict(os.environ, GLOG_minloglevel="2", TF_CPP_MIN_LOG_LEVEL="3")
     out = subprocess.run(
-        [sys.executable, __file__, "--child", str(path)],
+        [sys.executable, __file__, "--child", str(path), "--backbone", backbone],
         capture_output=True,
         text=True,
         env=env,
         check=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def describe(r: dict) -> str:
+    d = r["duration_s"]
+    return (
+        f"{r['wall_s']:.1f} s wall -> {d / r['wall_s']:.2f}x real time; "
+        f"CPU {r['cpu_s']:.1f} s = {r['cpu_s'] / d:.3f} CPU-s per video-s; "
+        f"peak RSS {r['peak_rss_mb']:.0f} MB"
+    )
+
+
+def compare(limit: int | None) -> None:
+    """LiteRT backbone vs mediapipe's on dataset clips."""
+    from inference.blazepose import LiteRtBlazePoseBackbone
+    from inference.blazepose.compare import compare_sequences, pooled
+    from inference.dataset import load_manifest
+    from inference.landmarks import cache_path, cached_landmarks, extract_landmarks
+    from inference.pose import BlazePoseBackbone
+
+    clips = load_manifest(DATASET / "manifest.json")
+    # Clips whose mediapipe landmarks are cached first: they cost no mediapipe run.
+    mp_version = BlazePoseBackbone.version
+    clips.sort(key=lambda c: not cache_path(c.id, mp_version, 10.0).exists())
+    clips = clips[:limit] if limit else clips
+    ours_bb, ref_bb = LiteRtBlazePoseBackbone(), BlazePoseBackbone()
+    results, pose_s, frames = [], 0.0, 0
+    for c in clips:
+        ref = cached_landmarks(c.id, str(c.video_path), ref_bb)
+        seq, stats = extract_landmarks(str(c.video_path), ours_bb)
+        pose_s, frames = pose_s + stats["pose_s"], frames + len(seq)
+        r = compare_sequences(seq, ref)
+        results.append(r)
+        print(
+            f"{c.id:55s} frames {r['frames']:4d} presence agree {r['presence_agreement']:.3f} "
+            f"image median {r['image_median']:.4f} mean {r['image_mean']:.4f} "
+            f"world median {r['world_median_m']:.3f} m",
+            flush=True,
+        )
+    s = pooled(results)
+    print(json.dumps(s, indent=1))
+    print(f"LiteRT pose: {1000 * pose_s / max(frames, 1):.1f} ms per analysed frame (wall)")
 
 
 def main() -> None:
@@ -105,31 +159,40 @@ def main() -> None:
     ap.add_argument(
         "--minutes", type=float, default=10.0, help="length of the memory clip (0: skip)"
     )
+    ap.add_argument("--backbones", default=BACKBONES, help="comma-separated backbone names")
+    ap.add_argument("--compare", action="store_true", help="LiteRT vs mediapipe landmarks")
+    ap.add_argument("--limit", type=int, default=0, help="clips for --compare (0: all)")
     ap.add_argument("--child")
+    ap.add_argument("--backbone")
     a = ap.parse_args()
     if a.child:
-        child_analyze(a.child)
+        child_analyze(a.child, a.backbone)
         return
+    if a.compare:
+        compare(a.limit or None)
+        return
+    names = [n for n in a.backbones.split(",") if n]
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         speed_clip = Path(tmp) / "bench_720p30.mp4"
         make_video(Path(a.clip), speed_clip, a.seconds)
-        r = run_child(speed_clip)
-        print(
-            f"speed: 720p 30 fps, {r['duration_s']:.1f} s video, {r['frames']} analysed frames: "
-            f"{r['wall_s']:.1f} s wall -> {r['duration_s'] / r['wall_s']:.2f}x real time "
-            f"(peak RSS {r['peak_rss_mb']:.0f} MB)",
-            flush=True,
-        )
+        for name in names:
+            r = run_child(speed_clip, name)
+            print(
+                f"speed [{name}]: 720p 30 fps, {r['duration_s']:.1f} s video, "
+                f"{r['frames']} analysed frames: {describe(r)}",
+                flush=True,
+            )
         if a.minutes > 0:
             long_clip = Path(tmp) / "bench_long_720p30.mp4"
             make_video(Path(a.clip), long_clip, a.minutes * 60)
-            r = run_child(long_clip)
-            print(
-                f"memory: {r['duration_s'] / 60:.1f} min 720p 30 fps video: peak RSS "
-                f"{r['peak_rss_mb']:.0f} MB, {r['wall_s']:.0f} s wall "
-                f"({r['duration_s'] / r['wall_s']:.2f}x real time)",
-                flush=True,
-            )
+            for name in names:
+                r = run_child(long_clip, name)
+                print(
+                    f"memory [{name}]: {r['duration_s'] / 60:.1f} min 720p 30 fps video: "
+                    f"{describe(r)}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":
