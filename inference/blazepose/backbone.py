@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from ..pose import PoseFrame
@@ -37,13 +39,19 @@ class LiteRtBlazePoseBackbone:
         self._threads = num_threads
         self._detector: PoseDetector | None = None  # created on first use, in this process
         self._landmarker: PoseLandmarker | None = None
+        self._pid = os.getpid()
         self._roi: Rect | None = None
         self._smoother = PoseSmoother()
         self.detector_calls = 0
         self.landmark_calls = 0
 
     def _ensure(self) -> None:
+        # An interpreter inherited through fork() has lost its thread pool (a forked child
+        # has only the forking thread) and can hang: make fresh ones in a new process.
+        if self._landmarker is not None and self._pid != os.getpid():
+            self.close()
         if self._landmarker is None:
+            self._pid = os.getpid()
             self._detector = PoseDetector(make_interpreter(DETECTOR, self._threads), self._min_det)
             # The segmentation head is a quarter of the landmark model's time and unused.
             lm = make_interpreter(LANDMARK_FULL, self._threads, drop_output=SEGMENTATION_OUTPUT)

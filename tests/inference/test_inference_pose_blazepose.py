@@ -275,3 +275,26 @@ def test_dropping_an_unknown_output_fails_clearly():
 
     with pytest.raises(RuntimeError, match="no output 'nope'"):
         without_output(model_path(LANDMARK_FULL).read_bytes(), "nope")
+
+
+_FORK_AFTER_USE = """
+import os, sys, numpy as np
+from inference.blazepose import LiteRtBlazePoseBackbone
+bb = LiteRtBlazePoseBackbone(num_threads=2)
+frame = np.full((360, 640, 3), 128, np.uint8)
+bb.process(frame)                      # interpreters (and their thread pools) exist now
+pid = os.fork()
+if pid == 0:
+    bb.process(frame)                  # must not use the parent's interpreters
+    os._exit(0 if bb._pid == os.getpid() else 3)
+_, status = os.waitpid(pid, 0)
+print(os.waitstatus_to_exitcode(status))
+"""
+
+
+def test_backbone_used_before_a_fork_makes_new_interpreters_in_the_child():
+    out = subprocess.run(
+        [sys.executable, "-c", _FORK_AFTER_USE], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "0", out.stderr[-2000:]
