@@ -181,6 +181,9 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
             await handler(message)
         except LiveInputError as error:
             await self.send_error(error.code, error.detail)
+        except Exception:  # a bug of ours must not take the session's socket down
+            log.exception("live message %r failed", kind)
+            await self.send_error("server_error", "The server failed to handle that message.")
 
     async def on_auth(self, message):
         if self.user is not None:

@@ -70,12 +70,20 @@ def parse_frame(data: bytes) -> tuple[float, bytes]:
 
 
 def _matrix(value, rows: int, cols: int | None, name: str) -> list:
-    array = np.asarray(value, dtype=np.float64) if isinstance(value, list) else None
+    try:  # ragged lists, strings and the like end up as no array, or not a numeric one
+        array = np.asarray(value) if isinstance(value, list) else None
+    except ValueError:
+        array = None
     shape = (rows, cols) if cols else (rows,)
-    if array is None or array.shape != shape or not np.isfinite(array).all():
+    if (
+        array is None
+        or array.dtype.kind not in "iuf"
+        or array.shape != shape
+        or not np.isfinite(array).all()
+    ):
         dims = f"{rows} x {cols}" if cols else f"{rows}"
         raise LiveInputError("bad_landmarks", f"`pose.{name}` must be {dims} finite numbers.")
-    return array.tolist()
+    return array.astype(np.float64).tolist()
 
 
 def check_pose(pose) -> dict | None:
