@@ -17,7 +17,7 @@ from rest_framework.exceptions import Throttled
 
 from users.models import User
 from workouts import selectors
-from workouts.models import Bout, SessionStatus, WorkoutSession
+from workouts.models import Bout, SessionSource, SessionStatus, WorkoutSession
 from workouts.video import VideoRejected, check_video
 
 log = logging.getLogger(__name__)
@@ -167,9 +167,12 @@ def session_delete_video(*, session: WorkoutSession) -> WorkoutSession:
 def session_request_reanalysis(*, session: WorkoutSession) -> WorkoutSession:
     # Locked and re-read: two quick clicks must not queue two analyses.
     session = WorkoutSession.objects.select_for_update().select_related("user").get(pk=session.pk)
+    if session.status == SessionStatus.LIVE:
+        raise AnalysisConflict("This session is still live; stop it to have it analysed.")
     if session.status in (SessionStatus.PENDING, SessionStatus.PROCESSING):
         raise AnalysisConflict("This session is already waiting for or being analysed.")
-    if not session.has_video:
+    # A live session is analysed from its stored landmarks, not from a video.
+    if not session.has_video and session.source != SessionSource.LIVE:
         raise ValidationError(
             "The video of this session was deleted, so it cannot be analysed again.",
             code="video_deleted",

@@ -190,3 +190,25 @@ def test_start_stores_the_body_metrics_in_effect(user):
     session = live_services.live_session_start(user=user)
     assert LiveStream.objects.get(session=session).body_metrics["weight_kg"] == 91.0
     assert (session.source, session.status, session.has_video) == ("live", "live", False)
+
+
+def test_a_live_session_is_reanalysed_from_its_landmarks(
+    backbone, live_session, client_for, django_capture_on_commit_callbacks, monkeypatch
+):
+    queued = []
+    monkeypatch.setattr(tasks.analyse_session, "delay", queued.append)
+    api = client_for(live_session.user)
+    # Still live: nothing to re-analyse yet.
+    assert api.post(f"/api/v1/sessions/{live_session.pk}/reanalyse/").status_code == 409
+    ingest(live_session, [landmarks_item(i / 10, standing_pose(i), None) for i in range(30)])
+    with django_capture_on_commit_callbacks(execute=True):
+        live_services.live_session_stop(session_id=live_session.pk)
+    assert tasks.analyse_session(live_session.pk) == "done"
+    first = WorkoutSession.objects.get(pk=live_session.pk).result
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(f"/api/v1/sessions/{live_session.pk}/reanalyse/")
+    assert response.status_code == 202, response.json()
+    assert queued == [live_session.pk, live_session.pk]
+    assert tasks.analyse_session(live_session.pk) == "done"
+    assert WorkoutSession.objects.get(pk=live_session.pk).result == first
