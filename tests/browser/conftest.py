@@ -16,10 +16,6 @@ from pathlib import Path
 
 import pytest
 
-# Playwright's sync API keeps an asyncio loop on this thread, which trips Django's guard
-# against ORM calls from async code; the test's own ORM calls are plain synchronous ones.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / ".pytest_cache" / "screenshots"
 CHROMIUM = os.environ.get("COACH_CHROMIUM", "/usr/bin/chromium")
@@ -80,7 +76,7 @@ def running_server():
 
     port = free_port()
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DJANGO_SETTINGS_MODULE": "coach.settings.test",
         "COACH_WORKER_DB_NAME": str(connection.settings_dict["NAME"]),
     }
@@ -121,12 +117,17 @@ def server(built_dashboard, transactional_db):
         yield url
 
 
-@pytest.fixture(scope="session")
-def playwright_instance():
+@pytest.fixture
+def playwright_instance(monkeypatch):
+    """Playwright for one test. Not longer: its sync API keeps an asyncio loop running on
+    this thread while it is started, which breaks async_to_sync in every later test."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}; `make test` installs Debian's chromium")
+    # That running loop also trips Django's guard against ORM calls from async code; the
+    # test's own ORM calls are plain synchronous ones.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         yield playwright
 
@@ -136,7 +137,7 @@ def launch(playwright, extra_args=()):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser(playwright_instance):
     browser = launch(playwright_instance)
     yield browser

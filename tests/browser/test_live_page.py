@@ -112,7 +112,9 @@ def test_live_workout_counts_reps_as_they_happen(camera_page, short_squat_clip):
         # Stopping saves the session; its page follows the analysis to the result.
         expect(page.get_by_test_id("result-summary")).to_be_visible(timeout=240_000)
 
-    assert seen == sorted(seen) and len(set(seen)) >= 2, seen  # it rose, and never fell
+    # It rose while the person watched. (Not necessarily by one each time: the server may
+    # revise a count as more frames arrive, so this does not require every step to go up.)
+    assert seen and seen[0] < seen[-1] and max(seen) >= target, seen
     session = WorkoutSession.objects.get()
     assert (session.source, session.status) == ("live", "done"), session.error_message
     reps = session.result["totals"]["reps_by_exercise"]
