@@ -325,7 +325,9 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
         while self.buffer:
             items = self.buffer[:MAX_CHUNK_ITEMS]
             del self.buffer[:MAX_CHUNK_ITEMS]
-            covered_t = self.last_t  # frames up to here are in this chunk or were skipped
+            # Frames up to here are in this chunk or fill no grid frame (skipped); with more
+            # left in the buffer, only up to the chunk's last one.
+            covered_t = items[-1]["t"] if self.buffer else self.last_t
             try:
                 result = await self._run_chunk(session_id, items)
             except Exception:

@@ -490,3 +490,30 @@ def test_other_users_cannot_see_live_sessions_in_their_stats(user, other_user):
 
     run(scenario)
     assert not WorkoutSession.objects.filter(user=user).exists()
+
+
+def test_updates_never_claim_frames_still_waiting(monkeypatch):
+    """A backlog goes in several chunks; an update must not cover the chunks still to come."""
+    monkeypatch.setattr(live_consumer, "MAX_CHUNK_ITEMS", 3)
+    consumer = live_consumer.LiveSessionConsumer()
+    consumer.closed = False
+    consumer._attach(1, frames=0, received_s=None)
+    for i in range(8):
+        consumer.buffer.append({"t": consumer._accept_time(i / 10)})
+    stored = []
+
+    async def run_chunk(session_id, items):
+        stored.extend(items)
+        frames = len(stored)
+        return {"status": "live", "elapsed_s": frames / 10, "exercise": None, "reps": 0,
+                "kcal": 0.0, "person_visible": True, "frames": frames}  # fmt: skip
+
+    sent = []
+
+    async def send_json(message):
+        sent.append(message)
+
+    monkeypatch.setattr(consumer, "_run_chunk", run_chunk)
+    monkeypatch.setattr(consumer, "send_json", send_json)
+    async_to_sync(consumer._pump)(1)
+    assert [(u["t"], u["elapsed_s"]) for u in sent] == [(0.2, 0.3), (0.5, 0.6), (0.7, 0.8)]
