@@ -64,11 +64,11 @@ def standing_pose(phase: float = 0.0) -> dict:
     }
 
 
-async def receive(comm, timeout: float = 10) -> dict:
+async def receive(comm, timeout: float = 30) -> dict:
     return json.loads(await comm.receive_from(timeout=timeout))
 
 
-async def receive_until(comm, kind: str, timeout: float = 20) -> dict:
+async def receive_until(comm, kind: str, timeout: float = 60) -> dict:
     """The next message of type `kind`, skipping updates and the like."""
     while True:
         message = await receive(comm, timeout)
@@ -77,7 +77,7 @@ async def receive_until(comm, kind: str, timeout: float = 20) -> dict:
         assert message["type"] != "error" or kind == "error", message
 
 
-async def closed_with(comm, timeout: float = 10) -> int:
+async def closed_with(comm, timeout: float = 30) -> int:
     output = await comm.receive_output(timeout=timeout)
     while output["type"] != "websocket.close":
         output = await comm.receive_output(timeout=timeout)

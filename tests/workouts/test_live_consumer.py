@@ -52,7 +52,7 @@ def run(scenario):
 async def connected(user=None, **kwargs):
     cookie = await database_sync_to_async(session_cookie)(user) if user else None
     comm = communicator(cookie=cookie, **kwargs)
-    connected, _ = await comm.connect()
+    connected, _ = await comm.connect(timeout=30)
     assert connected
     if user is not None:
         assert await receive(comm) == {"type": "ready", "user": user.pk}
@@ -78,7 +78,7 @@ async def send_poses(comm, times, *, missing=()):
 def test_session_cookie_authenticates(user):
     async def scenario():
         comm = await connected(user)
-        await comm.disconnect()
+        await comm.disconnect(timeout=30)
 
     run(scenario)
 
@@ -87,7 +87,7 @@ def test_cookie_from_another_site_is_not_trusted(user):
     async def scenario():
         cookie = await database_sync_to_async(session_cookie)(user)
         comm = communicator(cookie=cookie, origin="https://evil.example")
-        await comm.connect()
+        await comm.connect(timeout=30)
         await comm.send_json_to({"type": "start"})
         assert (await receive(comm))["code"] == "not_authenticated"
         assert await closed_with(comm) == 4401
@@ -100,9 +100,9 @@ def test_cookie_from_an_allowed_host_is_trusted(user):
     async def scenario():
         cookie = await database_sync_to_async(session_cookie)(user)
         comm = communicator(cookie=cookie, origin="http://localhost:5173")
-        await comm.connect()
+        await comm.connect(timeout=30)
         assert (await receive(comm))["type"] == "ready"
-        await comm.disconnect()
+        await comm.disconnect(timeout=30)
 
     run(scenario)
 
@@ -115,7 +115,7 @@ def test_auth_message_with_a_jwt(user):
         await comm.send_json_to({"type": "auth", "token": token})
         assert await receive(comm) == {"type": "ready", "user": user.pk}
         await started(comm)
-        await comm.disconnect()
+        await comm.disconnect(timeout=30)
 
     run(scenario)
     assert WorkoutSession.objects.get().user == user
@@ -236,7 +236,7 @@ def test_bad_messages_answer_errors_and_keep_the_socket_and_data(user):
         update = await receive_until(comm, "update")
         while update["t"] < 0.7:
             update = await receive_until(comm, "update")
-        await comm.disconnect()
+        await comm.disconnect(timeout=30)
         return session_id
 
     session_id = run(scenario)
@@ -282,7 +282,7 @@ def test_another_users_live_session_is_404_over_rest(user, other_user, client_fo
     async def scenario():
         comm = await connected(other_user)
         message = await started(comm)
-        await comm.disconnect()
+        await comm.disconnect(timeout=30)
         return message["session"]["id"]
 
     session_id = run(scenario)
@@ -314,7 +314,7 @@ def test_a_live_session_counts_against_the_upload_limit(user, settings, client_f
     async def scenario():
         comm = await connected(user)
         await started(comm)
-        await comm.disconnect()
+        await comm.disconnect(timeout=30)
 
     run(scenario)
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -355,7 +355,7 @@ def test_stream_stop_and_the_result_is_the_engines_on_the_same_frames(user):
             updates.append(await receive_until(comm, "update"))
         await comm.send_json_to({"type": "stop"})
         stopped = await receive_until(comm, "stopped")
-        await comm.disconnect()
+        await comm.disconnect(timeout=30)
         return session_id, updates, stopped
 
     session_id, updates, stopped = run(scenario)
@@ -380,7 +380,7 @@ def test_dropped_connection_keeps_frames_and_resume_continues(user):
         comm = await connected(user)
         session_id = (await started(comm))["session"]["id"]
         await send_poses(comm, [i / 10 for i in range(20)])
-        await comm.disconnect()  # dropped: no stop
+        await comm.disconnect(timeout=30)  # dropped: no stop
 
         comm = await connected(user)
         await comm.send_json_to({"type": "resume", "session": session_id})
@@ -390,7 +390,7 @@ def test_dropped_connection_keeps_frames_and_resume_continues(user):
         await send_poses(comm, [2.0 + i / 10 for i in range(10)])
         await comm.send_json_to({"type": "stop"})
         await receive_until(comm, "stopped")
-        await comm.disconnect()
+        await comm.disconnect(timeout=30)
         return session_id, resumed, refused
 
     session_id, resumed, refused = run(scenario)
@@ -408,7 +408,7 @@ def test_stop_with_no_frames_fails_with_a_reason(user):
         session_id = (await started(comm))["session"]["id"]
         await comm.send_json_to({"type": "stop"})
         stopped = await receive(comm)
-        await comm.disconnect()
+        await comm.disconnect(timeout=30)
         return session_id, stopped
 
     session_id, stopped = run(scenario)
@@ -460,7 +460,7 @@ def test_camera_frames_go_through_the_pose_backbone(user):
         update = await receive_until(comm, "update", timeout=60)
         while update["t"] < 0.5:
             update = await receive_until(comm, "update", timeout=60)
-        await comm.disconnect()
+        await comm.disconnect(timeout=30)
         return session_id, update
 
     session_id, update = run(scenario)
@@ -474,7 +474,7 @@ def test_messages_are_json_text(user):
         comm = await connected(user)
         await comm.send_json_to({"type": "start"})
         raw = await comm.receive_from()
-        await comm.disconnect()
+        await comm.disconnect(timeout=30)
         return raw
 
     assert json.loads(run(scenario))["type"] == "started"
@@ -486,7 +486,7 @@ def test_other_users_cannot_see_live_sessions_in_their_stats(user, other_user):
     async def scenario():
         comm = await connected(other_user)
         await started(comm)
-        await comm.disconnect()
+        await comm.disconnect(timeout=30)
 
     run(scenario)
     assert not WorkoutSession.objects.filter(user=user).exists()

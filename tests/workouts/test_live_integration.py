@@ -44,7 +44,7 @@ async def stream(cookie, frames, *, resume=None):
     """Sends `frames` (after a resume when given); returns the session id, the server's
     received_s at the start, and the last update."""
     comm = communicator(cookie=cookie)
-    await comm.connect()
+    await comm.connect(timeout=30)
     assert (await receive(comm))["type"] == "ready"
     if resume is None:
         await comm.send_json_to({"type": "start", "title": "live squats"})
