@@ -144,3 +144,12 @@ def ingest_batch(*, session_id: int, batch_id: int) -> dict:
         "person_visible": bool(window.present[-1]) if len(window) else False,
         "bad_frames": bad_frames,
     }
+
+
+def ingest_leftovers(*, session_id: int) -> int:
+    """Analyses batches a consumer staged but never saw analysed (its web process went away
+    mid-stream), oldest first; the number of batches."""
+    batch_ids = live_services.live_staged_batch_ids(session_id=session_id)
+    for batch_id in batch_ids:
+        ingest_batch(session_id=session_id, batch_id=batch_id)
+    return len(batch_ids)

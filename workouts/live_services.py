@@ -171,6 +171,14 @@ def live_stage_batch(*, session_id: int, items: list[dict]) -> int | None:
     return LiveBatch.objects.create(stream=stream, payload=pack_items(items)).pk
 
 
+def live_staged_batch_ids(*, session_id: int) -> list[int]:
+    return list(
+        LiveBatch.objects.filter(stream__session_id=session_id)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def live_batch_items(*, batch_id: int) -> list[dict] | None:
     """The items of a staged batch; None once it has been analysed (a redelivered task)."""
     payload = LiveBatch.objects.filter(pk=batch_id).values_list("payload", flat=True).first()
@@ -225,9 +233,13 @@ def idle_live_sessions():
     )
 
 
-def stop_idle_live_sessions() -> int:
+def stop_idle_live_sessions(before_stop=None) -> int:
+    """Stops live sessions nobody has streamed to for LIVE_IDLE_TIMEOUT_S; `before_stop`
+    (session id) runs first, for what is still staged."""
     stopped = 0
     for session_id in idle_live_sessions().values_list("pk", flat=True):
+        if before_stop is not None:
+            before_stop(session_id)
         if live_session_stop(session_id=session_id) is not None:
             stopped += 1
     return stopped

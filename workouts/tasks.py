@@ -39,9 +39,10 @@ def live_chunk(session_id: int, batch_id: int) -> dict:
 def stop_idle_live_sessions() -> int:
     """Periodic (celery beat): live sessions nobody has streamed to for a while are stopped
     and analysed."""
+    from workouts.live_ingest import ingest_leftovers
     from workouts.live_services import stop_idle_live_sessions as stop
 
-    return stop()
+    return stop(before_stop=lambda session_id: ingest_leftovers(session_id=session_id))
 
 
 @shared_task(name="workouts.purge_expired_videos", ignore_result=True)

@@ -168,11 +168,17 @@ def test_stop_queues_the_analysis_of_the_stored_frames(
     assert tasks.analyse_session(live_session.pk) == "skipped"
 
 
-def test_idle_live_sessions_are_stopped(user, django_capture_on_commit_callbacks, monkeypatch):
+def test_idle_live_sessions_are_stopped(
+    backbone, user, django_capture_on_commit_callbacks, monkeypatch
+):
     queued = []
     monkeypatch.setattr(tasks.analyse_session, "delay", queued.append)
     idle = live_services.live_session_start(user=user)
     active = live_services.live_session_start(user=user)
+    # Staged by a web process that went away before a worker took the batch: kept.
+    live_services.live_stage_batch(
+        session_id=idle.pk, items=[landmarks_item(i / 10, None, None) for i in range(5)]
+    )
     LiveStream.objects.filter(session=idle).update(
         last_activity_at=timezone.now() - timedelta(hours=1)
     )
@@ -181,6 +187,8 @@ def test_idle_live_sessions_are_stopped(user, django_capture_on_commit_callbacks
     assert WorkoutSession.objects.get(pk=idle.pk).status == SessionStatus.PENDING
     assert WorkoutSession.objects.get(pk=active.pk).status == SessionStatus.LIVE
     assert queued == [idle.pk]
+    assert LiveStream.objects.get(session=idle).frames == 5
+    assert not LiveBatch.objects.exists()
 
 
 def test_start_stores_the_body_metrics_in_effect(user):
