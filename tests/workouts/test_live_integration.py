@@ -4,6 +4,7 @@ connection and a resume half-way, compared with the same clip uploaded as a file
 import time
 
 import cv2
+import numpy as np
 import pytest
 from asgiref.sync import async_to_sync
 
@@ -26,17 +27,27 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 GRID_STEP_S = 0.1
 
 
-def clip_frames(path) -> list[tuple[float, bytes]]:
-    """(source time, JPEG) of every frame of the clip, as a phone camera would send them."""
+def clip_frames(path, lossless_copy) -> list[tuple[float, bytes]]:
+    """(source time, JPEG) of every frame of the clip, as a phone camera would send them.
+    `lossless_copy` gets the same frames as the server will decode them (FFV1, lossless), so
+    the upload path sees exactly the pixels the stream carries: JPEG changes pixels, and the
+    comparison is about the two paths, not about JPEG."""
     capture = cv2.VideoCapture(str(path))
     fps = capture.get(cv2.CAP_PROP_FPS)
-    frames = []
+    frames, writer = [], None
     while True:
         ok, bgr = capture.read()
         if not ok:
             break
-        frames.append((len(frames) / fps, jpeg_of(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), 95)))
+        jpeg = jpeg_of(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), 90)
+        if writer is None:
+            size = (bgr.shape[1], bgr.shape[0])
+            writer = cv2.VideoWriter(str(lossless_copy), cv2.VideoWriter_fourcc(*"FFV1"), fps, size)
+            assert writer.isOpened(), "OpenCV cannot write FFV1 here"
+        writer.write(cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR))
+        frames.append((len(frames) / fps, jpeg))
     capture.release()
+    writer.release()
     return frames
 
 
@@ -65,13 +76,14 @@ async def stream(cookie, frames, *, resume=None):
     return comm, session_id, received_s, update
 
 
-def test_streamed_clip_is_saved_like_the_uploaded_clip(client_for, short_squat_clip):
-    clip, path = short_squat_clip
+def test_streamed_clip_is_saved_like_the_uploaded_clip(client_for, short_squat_clip, tmp_path):
+    clip, source = short_squat_clip
     user = UserFactory(height_cm=178, sex="male")
     WeightEntryFactory(user=user, weight_kg=82.0)
     api = client_for(user)
     cookie = session_cookie(user)
-    frames = clip_frames(path)
+    path = tmp_path / f"{source.stem}.mkv"
+    frames = clip_frames(source, path)
     half = len(frames) // 2
 
     async def scenario():
@@ -103,8 +115,7 @@ def test_streamed_clip_is_saved_like_the_uploaded_clip(client_for, short_squat_c
     assert live["source"] == "live" and live["duration_s"] == pytest.approx(
         uploaded["duration_s"], abs=GRID_STEP_S
     )
-    # Same frames, same engine: the same bouts and reps (JPEG round trips aside, so bout
-    # edges may move by a grid step).
+    # Same frames, same engine: the same bouts and reps at the same times (to a grid step).
     assert [(b["exercise"], b["reps"]) for b in live["bouts"]] == [
         (b["exercise"], b["reps"]) for b in uploaded["bouts"]
     ]
@@ -112,8 +123,10 @@ def test_streamed_clip_is_saved_like_the_uploaded_clip(client_for, short_squat_c
     for ours, theirs in zip(live["bouts"], uploaded["bouts"], strict=True):
         assert ours["start_s"] == pytest.approx(theirs["start_s"], abs=GRID_STEP_S + 1e-6)
         assert ours["end_s"] == pytest.approx(theirs["end_s"], abs=GRID_STEP_S + 1e-6)
-    assert live["total_kcal"] == pytest.approx(uploaded["total_kcal"], rel=0.05)
+        for ours_rep, theirs_rep in zip(ours["rep_times_s"], theirs["rep_times_s"], strict=True):
+            assert ours_rep == pytest.approx(theirs_rep, abs=GRID_STEP_S + 1e-6)
+    assert live["total_kcal"] == pytest.approx(uploaded["total_kcal"], rel=0.02)
     assert live["body_metrics"] == uploaded["body_metrics"]
-    # And the live counter saw the squats by the end of the stream.
+    # And they describe the clip; the live counter saw the squats by the end of the stream.
     assert abs(live["reps_by_exercise"].get("squat", 0) - clip["reps"]) <= 1
     assert last["reps"] >= 1 or last["exercise"] == "squat", last
