@@ -9,7 +9,7 @@ import numpy as np
 
 from . import calories
 from .counting import count_reps
-from .features import ANGLE_SLICE
+from .features import ANGLE_SLICE, POSTURE_SLICE, SEG_SLICE
 from .heads import IDLE, UNKNOWN, EngineWeights
 from .result import Bout
 
@@ -20,6 +20,8 @@ UNKNOWN_BELOW = 0.1  # mean exercise probability under which a bout is `unknown`
 MOTION_MIN_REPS = 3  # kinematic checks: at least this many clean repetitions
 MOTION_MIN_PERIODICITY = 0.6  # autocorrelation peak of the dominant signal
 MOTION_MIN_GAP_S = 4.0  # idle stretches shorter than this are left alone
+HOLD_MIN_PRONE = 0.6  # fraction of a bout in a straight prone support to call it a plank
+PLANK = "plank"
 BOUT_WEIGHT = 1.0  # exponent of the whole-bout classifier in the product of experts
 
 
@@ -127,6 +129,24 @@ def _label_from_probs(probs: np.ndarray, labels: list[str], exclude: set[str]) -
     return (labels[keep[k]] if conf >= UNKNOWN_BELOW else UNKNOWN), conf
 
 
+def prone_support(feats: np.ndarray) -> np.ndarray:
+    """Per frame: a straight-body support face down (plank, top of a push-up)."""
+    ang, vert = feats[:, ANGLE_SLICE], feats[:, SEG_SLICE]
+    face_down = feats[:, POSTURE_SLICE][:, 0] < -0.5
+    horizontal = np.abs(vert[:, 0]) < 0.6
+    straight = ang[:, 4:8].min(axis=1) > 0.75  # hips and knees extended
+    return face_down & horizontal & straight
+
+
+def _is_held_plank(feats: np.ndarray, fps: float) -> bool:
+    """Held straight support without clean repetitions: a plank, whatever the windows said (a
+    plank jack or a mountain climber moves the legs; a push-up bends the arms)."""
+    if len(feats) == 0 or prone_support(feats).mean() < HOLD_MIN_PRONE:
+        return False
+    rc = count_reps(feats, fps)  # the converse of the check on plank bouts below
+    return rc.reps < MOTION_MIN_REPS or rc.periodicity < MOTION_MIN_PERIODICITY
+
+
 def refine_with_motion(
     segs: list[Segment],
     probs: np.ndarray,
@@ -139,6 +159,8 @@ def refine_with_motion(
 
     * A static exercise (plank) does not repeat a large movement: a "plank" bout with clear
       repetitions takes the best non-static label instead (e.g. mountain climbers, plank jacks).
+    * Conversely, a bout of a moving exercise spent mostly in a straight prone support
+      without repetitions is a plank.
     * Clear repetitive movement the classifier called idle is still exercise: such a stretch
       becomes a bout (labelled by the classifier if it is confident enough, else `unknown`),
       so repetitions of exercises the model cannot name are still counted.
@@ -151,6 +173,12 @@ def refine_with_motion(
             if rc.reps >= MOTION_MIN_REPS and rc.periodicity >= MOTION_MIN_PERIODICITY:
                 label, conf = _label_from_probs(probs[s.start : s.end], labels, static | {IDLE})
                 s = Segment(label, s.start, s.end, conf)
+        elif PLANK in labels and _is_held_plank(feats[s.start : s.end], fps):
+            keep = [k for k, lab in enumerate(labels) if lab != IDLE]
+            p = probs[s.start : s.end][:, keep]
+            p = p / np.maximum(p.sum(axis=1, keepdims=True), 1e-9)
+            conf = float(p[:, keep.index(labels.index(PLANK))].mean())
+            s = Segment(PLANK, s.start, s.end, conf)
         out.append(s)
     # Idle stretches between bouts.
     gaps, prev = [], 0

@@ -56,3 +56,38 @@ def test_flicker_is_smoothed_and_short_runs_dropped():
 def test_viterbi_without_penalty_is_argmax():
     p = _probs([("idle", 1), ("squat", 1), ("push_up", 1)])
     np.testing.assert_array_equal(viterbi_labels(p, penalty=0.0), p.argmax(axis=1))
+
+
+def _lying_face_down(seq):
+    """The standing synthetic person turned to lie face down (a straight support)."""
+    import dataclasses
+
+    c, s = np.cos(np.pi / 2), np.sin(np.pi / 2)
+    rot = np.array([[1, 0, 0], [0, c, -s], [0, s, c]], np.float32)
+    world = seq.world @ rot.T
+    image = seq.image.copy()
+    image[..., 0] = 0.5 + world[..., 0] * 0.3
+    image[..., 1] = 0.5 + world[..., 1] * 0.3
+    return dataclasses.replace(seq, world=world, image=image)
+
+
+def test_a_held_prone_support_without_reps_is_a_plank():
+    from inference_synth import squat_sequence
+
+    from inference import synth
+    from inference.features import sequence_features
+    from inference.postprocess import Segment, prone_support, refine_with_motion
+
+    labels = ["plank", "plank_jack", "idle"]
+    still, _ = squat_sequence(n_reps=0, rest_before_s=4, rest_after_s=4)
+    hold = _lying_face_down(still)
+    jacks = synth.plank_jack(hold, np.random.default_rng(0))
+    for seq, expected in ((hold, "plank"), (jacks, "plank_jack")):
+        feats, usable = sequence_features(seq)
+        assert prone_support(feats).mean() > 0.9
+        probs = np.tile([0.3, 0.6, 0.1], (len(seq), 1))
+        seg = [Segment("plank_jack", 0, len(seq), 0.6)]
+        out = refine_with_motion(seg, probs, feats, usable, labels, FPS)
+        assert [s.label for s in out] == [expected]
+    standing_feats, _ = sequence_features(still)
+    assert not prone_support(standing_feats).any()
