@@ -22,6 +22,9 @@ MOTION_MIN_PERIODICITY = 0.6  # autocorrelation peak of the dominant signal
 MOTION_MIN_GAP_S = 4.0  # idle stretches shorter than this are left alone
 HOLD_MIN_PRONE = 0.6  # fraction of a bout in a straight prone support to call it a plank
 PLANK = "plank"
+ARMS_STILL = 0.15  # elbow angle range (fraction of 180 deg) of a held support
+HOLD_BY_POSTURE = True  # plank hold = time in the straight prone support
+HOLD_MIN_SUPPORT = 0.3  # ... when at least this fraction of the bout shows it
 BOUT_WEIGHT = 1.0  # exponent of the whole-bout classifier in the product of experts
 
 
@@ -139,10 +142,14 @@ def prone_support(feats: np.ndarray) -> np.ndarray:
 
 
 def _is_held_plank(feats: np.ndarray, fps: float) -> bool:
-    """Held straight support without clean repetitions: a plank, whatever the windows said (a
-    plank jack or a mountain climber moves the legs; a push-up bends the arms)."""
+    """Held straight support, arms still, without clean repetitions: a plank, whatever the
+    windows said (a plank jack or a mountain climber repeats a leg movement; a push-up
+    bends the arms)."""
     if len(feats) == 0 or prone_support(feats).mean() < HOLD_MIN_PRONE:
         return False
+    elbows = feats[:, ANGLE_SLICE][:, 0:2]
+    if (np.percentile(elbows, 90, axis=0) - np.percentile(elbows, 10, axis=0)).max() > ARMS_STILL:
+        return False  # the arms bend: push-ups
     rc = count_reps(feats, fps)  # the converse of the check on plank bouts below
     return rc.reps < MOTION_MIN_REPS or rc.periodicity < MOTION_MIN_PERIODICITY
 
@@ -205,6 +212,16 @@ def refine_with_motion(
     return sorted(out + added, key=lambda s: s.start)
 
 
+def hold_seconds(feats: np.ndarray, usable: np.ndarray, fps: float) -> float:
+    """Time a static bout is held: frames in the straight prone support (getting into and
+    out of position is not holding); all frames with a person when that posture is rarely
+    seen (a view where it is not recognised)."""
+    support = usable & prone_support(feats)
+    if HOLD_BY_POSTURE and usable.any() and support.sum() >= HOLD_MIN_SUPPORT * usable.sum():
+        return float(support.sum() / fps)
+    return float(usable.sum() / fps)
+
+
 def range_of_motion(feats: np.ndarray) -> float:
     """Largest joint-angle range in the bout, as a fraction of 180 degrees (robust percentiles)."""
     if len(feats) < 3:
@@ -225,7 +242,7 @@ def make_bout(
     duration = (seg.end - seg.start) / fps
     base_met, _code = calories.exercise_met(seg.label)
     if seg.label in calories.STATIC_EXERCISES:
-        reps, rep_times, hold = 0, [], float(usable[seg.start : seg.end].sum() / fps)
+        reps, rep_times, hold = 0, [], hold_seconds(f, usable[seg.start : seg.end], fps)
         met = base_met
     else:
         rc = count_reps(f, fps, weights.prior(seg.label))

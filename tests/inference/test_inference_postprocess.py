@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from inference.postprocess import MIN_BOUT_S, segment, viterbi_labels
 
@@ -91,3 +92,25 @@ def test_a_held_prone_support_without_reps_is_a_plank():
         assert [s.label for s in out] == [expected]
     standing_feats, _ = sequence_features(still)
     assert not prone_support(standing_feats).any()
+
+
+def test_plank_hold_counts_the_time_in_the_support_only():
+    import dataclasses
+
+    from inference_synth import squat_sequence
+
+    from inference.features import sequence_features
+    from inference.postprocess import hold_seconds
+
+    still, _ = squat_sequence(n_reps=0, rest_before_s=4, rest_after_s=4)
+    lying = _lying_face_down(still)
+    n = len(still) // 4  # the first quarter standing (getting into position)
+    mixed = dataclasses.replace(
+        lying,
+        world=np.concatenate([still.world[:n], lying.world[n:]]),
+        image=np.concatenate([still.image[:n], lying.image[n:]]),
+    )
+    feats, usable = sequence_features(mixed)
+    assert hold_seconds(feats, usable, FPS) == pytest.approx((len(still) - n) / FPS, abs=0.3)
+    standing, usable = sequence_features(still)
+    assert hold_seconds(standing, usable, FPS) == pytest.approx(len(still) / FPS)
