@@ -98,6 +98,10 @@ def _submit_batch(session_id: int, batch_id: int):
 
 
 class LiveSessionConsumer(AsyncWebsocketConsumer):
+    # Results come back as Celery results, so a socket needs no channel-layer subscription
+    # (with Redis, that would be one blocking connection per open socket).
+    channel_layer_alias = None
+
     async def connect(self):
         user = self.scope.get("user")
         trusted = origin_is_trusted(self.scope.get("headers", []))

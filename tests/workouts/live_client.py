@@ -78,7 +78,9 @@ async def receive_until(comm, kind: str, timeout: float = 60) -> dict:
 
 
 async def closed_with(comm, timeout: float = 30) -> int:
+    """The server's close code; then the client side closes too, so the consumer ends."""
     output = await comm.receive_output(timeout=timeout)
     while output["type"] != "websocket.close":
         output = await comm.receive_output(timeout=timeout)
+    await comm.disconnect(code=output.get("code", 1000), timeout=timeout)
     return output.get("code")
