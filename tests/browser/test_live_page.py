@@ -87,8 +87,8 @@ def test_live_workout_counts_reps_as_they_happen(camera_page, short_squat_clip):
         # Record every value the counter shows, as a person watching it would see them.
         page.evaluate(
             """() => {
-                window.seenReps = [];
                 const reps = document.querySelector('#live-reps');
+                window.seenReps = [Number(reps.textContent)];
                 new MutationObserver(() => window.seenReps.push(Number(reps.textContent)))
                     .observe(reps, {childList: true, characterData: true, subtree: true});
             }"""
