@@ -216,7 +216,8 @@ CELERY_RESULT_BACKEND = env(
     "CELERY_RESULT_BACKEND", default=REDIS_URL or f"file://{CELERY_FS_DIR / 'results'}"
 )
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    # Producer and worker exchange messages as files in one folder.
+    # Producer and worker exchange messages as files in one folder (written atomically).
+    CELERY_BROKER_TRANSPORT = "coach.kombu_filesystem:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_FS_DIR / "broker"),
         "data_folder_out": str(CELERY_FS_DIR / "broker"),
