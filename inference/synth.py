@@ -49,6 +49,7 @@ from .features import (
     L_KN,
     L_SH,
     L_WR,
+    N_STATIC,
     POSTURE_SLICE,
     R_AN,
     R_EL,
@@ -74,6 +75,7 @@ SHOULDER = {1.0: L_SH, -1.0: R_SH}
 ELBOW = {1.0: L_EL, -1.0: R_EL}
 
 MIN_SOURCE_S = 2.0
+STILL_ARM_SPEED = 0.03  # feature units: 54 deg/s
 
 
 @dataclass
@@ -204,13 +206,18 @@ def _runs(mask: np.ndarray, min_len: int) -> list[tuple[int, int]]:
 
 
 def standing_stretches(seq: LandmarkSequence, fps: float) -> list[tuple[int, int]]:
-    """Frames where the person stands upright with straight, still legs."""
+    """Frames where the person stands upright and still: straight legs, arms not moving
+    (the arm motion of a curl or a raise would otherwise come along into the new clip)."""
     feats, usable = sequence_features(seq)
     ang, vert = feats[:, ANGLE_SLICE], feats[:, SEG_SLICE]
     knees = ang[:, 6:8].min(axis=1)  # fractions of 180 deg
     torso_up = vert[:, 0]
     thighs_down = -vert[:, 5:7].max(axis=1)
+    # elbow + shoulder angle speed (features store fractions of 180 deg per s / 10)
+    arm_speed = np.abs(feats[:, N_STATIC + ANGLE_SLICE.start : N_STATIC + ANGLE_SLICE.start + 4])
+    arm_speed = np.convolve(arm_speed.max(axis=1), np.ones(5) / 5, mode="same")
     ok = usable & (knees > 0.85) & (torso_up > 0.85) & (thighs_down > 0.85)
+    ok &= arm_speed < STILL_ARM_SPEED
     return _runs(ok, int(MIN_SOURCE_S * fps))
 
 

@@ -25,7 +25,7 @@ def _hip_height_px(seq):
 
 
 def test_standing_source_is_found_and_lying_is_not():
-    seq = _standing()
+    seq, _ = squat_sequence(n_reps=0, rest_before_s=3, rest_after_s=3, noise=0.002)
     runs = synth.standing_stretches(seq, FPS)
     assert runs and runs[0][1] - runs[0][0] >= len(seq) - 2
     assert synth.lying_prone_stretches(seq, FPS) == []
@@ -90,3 +90,10 @@ def test_every_rule_gives_finite_landmarks(recipe):
     assert out is not None and len(out) == len(base)
     feats, usable = sequence_features(out)
     assert np.isfinite(feats).all() and usable.all()
+
+
+def test_moving_arms_are_not_a_standing_source():
+    seq, _ = squat_sequence(n_reps=0, rest_before_s=3, rest_after_s=3, noise=0.002)
+    moved = synth._arm_swing(seq.world, np.arange(len(seq)) / FPS / 1.5, 1.0, 0.5)
+    moving = synth._with_world(seq, moved, synth.camera_matrix(seq.world, seq.image))
+    assert synth.standing_stretches(moving, FPS) == []
