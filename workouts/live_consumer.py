@@ -339,6 +339,7 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
                 await self.send_error("analysis_error", "A chunk of frames failed to analyse.")
                 continue
             if result.get("status") != "live":
+                log.warning("live session %s: a chunk came back %r", session_id, result)
                 self.buffer.clear()
                 if await _session_exists(session_id):
                     return await self.fail(4409, "not_live", "This session is not live any more.")
