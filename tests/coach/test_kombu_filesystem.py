@@ -11,7 +11,12 @@ from coach import kombu_filesystem
 @pytest.fixture
 def connection(tmp_path):
     folder = str(tmp_path)
-    options = {"data_folder_in": folder, "data_folder_out": folder, "store_processed": False}
+    options = {
+        "data_folder_in": folder,
+        "data_folder_out": folder,
+        "control_folder": str(tmp_path / "control"),
+        "store_processed": False,
+    }
     with Connection(transport=kombu_filesystem.Transport, transport_options=options) as conn:
         yield conn
 
