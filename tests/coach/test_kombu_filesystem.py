@@ -8,6 +8,8 @@ from kombu import Connection
 from coach import kombu_filesystem
 
 
+# kombu keeps exchange bindings per transport class, across connections: each test uses its
+# own queue name.
 @pytest.fixture
 def connection(tmp_path):
     folder = str(tmp_path)
@@ -34,14 +36,14 @@ def test_message_appears_only_when_complete(connection, tmp_path, monkeypatch):
     encode = kombu_filesystem.str_to_bytes
 
     def spy(text):  # runs while the message is being written
-        seen_while_writing.extend(n for n in os.listdir(tmp_path) if n.endswith(".chunks.msg"))
+        seen_while_writing.extend(n for n in os.listdir(tmp_path) if n.endswith(".batches.msg"))
         return encode(text)
 
     monkeypatch.setattr(kombu_filesystem, "str_to_bytes", spy)
-    queue = connection.SimpleQueue("chunks")
+    queue = connection.SimpleQueue("batches")
     queue.put({"seq": 1})
     assert seen_while_writing == []
-    assert [n for n in os.listdir(tmp_path) if n.endswith(".chunks.msg")]  # now it is there
+    assert [n for n in os.listdir(tmp_path) if n.endswith(".batches.msg")]  # now it is there
     assert not [n for n in os.listdir(tmp_path) if n.startswith(".partial-")]
     queue.close()
 
