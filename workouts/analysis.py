@@ -41,12 +41,9 @@ def _local_video_path(session: WorkoutSession, folder: str) -> str:
         return str(target)
 
 
-def run_session_analysis(*, session_id: int) -> str:
-    """Analyses the session once. Safe to call again for the same id: a finished session is
-    left alone and a rerun replaces the results of an interrupted one."""
-    # Imported here so Celery's parent process never loads torch/mediapipe before forking.
-    from inference import ModelNotTrainedError, VideoDecodeError, analyze_video
-
+def begin_analysis(*, session_id: int) -> WorkoutSession | str:
+    """The session, now `processing`; or the task's outcome ("skipped", "failed") when there
+    is nothing to analyse: finished already, or given up after too many crashed attempts."""
     session = services.session_begin_analysis(session_id=session_id)
     if session is None:
         return "skipped"
@@ -58,6 +55,56 @@ def run_session_analysis(*, session_id: int) -> str:
             "if it keeps failing, the video may be too unusual for the engine.",
         )
         return "failed"
+    return session
+
+
+def run_engine(session: WorkoutSession, analyse):
+    """`analyse()`'s result, or None after the session was marked failed with an error the
+    user can act on. Unexpected errors mark it failed too, and propagate (logged, retried)."""
+    from inference import ModelNotTrainedError, VideoDecodeError
+
+    try:
+        return analyse()
+    except VideoDecodeError as error:
+        services.session_mark_failed(
+            session=session,
+            code="unreadable_video",
+            message=f"The video could not be decoded ({error}). Upload it again or export it "
+            "as MP4 (H.264).",
+        )
+    except ModelNotTrainedError:
+        services.session_mark_failed(
+            session=session,
+            code="engine_unavailable",
+            message="The analysis engine has no trained weights installed. Ask the "
+            "administrator to run `python -m inference train`.",
+        )
+    except SoftTimeLimitExceeded:
+        services.session_mark_failed(
+            session=session,
+            code="analysis_timeout",
+            message="The analysis took longer than the time limit. Try a shorter workout.",
+        )
+    except Exception:
+        log.exception("analysis of session %s failed", session.id)
+        services.session_mark_failed(
+            session=session,
+            code="internal_error",
+            message="The analysis failed because of an error on our side. Try re-analysing.",
+        )
+        raise
+    return None
+
+
+def run_session_analysis(*, session_id: int) -> str:
+    """Analyses the session once. Safe to call again for the same id: a finished session is
+    left alone and a rerun replaces the results of an interrupted one."""
+    # Imported here so Celery's parent process never loads torch/mediapipe before forking.
+    from inference import analyze_video
+
+    session = begin_analysis(session_id=session_id)
+    if isinstance(session, str):
+        return session
     if not session.has_video:
         services.session_mark_failed(
             session=session,
@@ -67,41 +114,15 @@ def run_session_analysis(*, session_id: int) -> str:
         return "failed"
 
     body = selectors.body_metrics_at(user=session.user, at=session.started_at)
-    try:
+
+    def analyse():
         with tempfile.TemporaryDirectory(prefix="coach-analysis-") as folder:
             path = _local_video_path(session, folder)
-            result = analyze_video(path, body=body, progress=ProgressReporter(session.id))
-    except VideoDecodeError as error:
-        services.session_mark_failed(
-            session=session,
-            code="unreadable_video",
-            message=f"The video could not be decoded ({error}). Upload it again or export it "
-            "as MP4 (H.264).",
-        )
+            return analyze_video(path, body=body, progress=ProgressReporter(session.id))
+
+    result = run_engine(session, analyse)
+    if result is None:
         return "failed"
-    except ModelNotTrainedError:
-        services.session_mark_failed(
-            session=session,
-            code="engine_unavailable",
-            message="The analysis engine has no trained weights installed. Ask the "
-            "administrator to run `python -m inference train`.",
-        )
-        return "failed"
-    except SoftTimeLimitExceeded:
-        services.session_mark_failed(
-            session=session,
-            code="analysis_timeout",
-            message="The analysis took longer than the time limit. Try a shorter video.",
-        )
-        return "failed"
-    except Exception:
-        log.exception("analysis of session %s failed", session_id)
-        services.session_mark_failed(
-            session=session,
-            code="internal_error",
-            message="The analysis failed because of an error on our side. Try re-analysing.",
-        )
-        raise
     stored = services.session_record_analysis(
         session=session, result=result.to_dict(), body_metrics=body
     )

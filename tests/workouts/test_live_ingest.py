@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from inference import analyze_sequence
-from inference.pose import PoseFrame
+from inference.pose import PoseFrame, default_backbone
 from tests.workouts.live_client import jpeg_of, standing_pose
 from workouts import live_ingest, live_services, tasks
 from workouts.live_frames import frame_item, landmarks_item, pose_frame
@@ -163,7 +163,8 @@ def test_stop_queues_the_analysis_of_the_stored_frames(
     assert session.status == SessionStatus.DONE
     assert session.result["bouts"] == expected.to_dict()["bouts"]
     assert session.result["frames_analysed"] == 40
-    assert session.model_version.startswith("coach-skeleton-tcn+blazepose_full@")
+    # Named after the backbone the live workers run.
+    assert session.model_version.startswith(f"coach-skeleton-tcn+{default_backbone().name}@")
     # Running it again (a duplicate delivery) changes nothing.
     assert tasks.analyse_session(live_session.pk) == "skipped"
 
