@@ -26,7 +26,7 @@ from .dataset import NON_EXERCISE, Clip, exercise_labels
 from .features import ANGLE_SLICE, sequence_features
 from .heads import IDLE
 from .landmarks import cache_path
-from .pose import BlazePoseBackbone
+from .pose import default_backbone
 from .train import (
     STEPS,
     build_bout_set,
@@ -174,8 +174,9 @@ def summarise(rows: list[dict]) -> dict:
 
 def speed_from_cache(clips) -> dict:
     wall = pose = dur = 0.0
+    version = default_backbone().version  # the backbone whose landmarks were evaluated
     for c in clips:
-        p = cache_path(c.id, BlazePoseBackbone.version, 10.0).with_suffix(".timing")
+        p = cache_path(c.id, version, 10.0).with_suffix(".timing")
         if p.exists():
             w, ps, d = map(float, p.read_text().split())
             wall, pose, dur = wall + w, pose + ps, dur + d
@@ -208,7 +209,10 @@ def _fold_weights(k, train, seqs, vocab, steps, reuse, log, prebuilt=None, bout_
     from .heads import EngineWeights
 
     key = hashlib.sha256(
-        ("|".join(sorted(c.id for c in train)) + f"|{steps}|{_recipe_fingerprint()}").encode()
+        (
+            "|".join(sorted(c.id for c in train))
+            + f"|{steps}|{_recipe_fingerprint()}|{default_backbone().version}"
+        ).encode()
     ).hexdigest()[:10]
     path = FOLD_CACHE / f"fold{k}_{key}.npz"
     if reuse and path.exists():
