@@ -3,7 +3,6 @@
 from pathlib import PurePosixPath
 
 from django.conf import settings
-from django.http import FileResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from drf_standardized_errors.openapi_serializers import ErrorResponse429Serializer
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
@@ -14,6 +13,7 @@ from rest_framework.response import Response
 
 from coach.api.mixins import NonAtomicRequestsMixin
 from coach.api.openapi import file_too_large_response
+from coach.api.ranges import ranged_file_response
 from workouts import selectors, services
 from workouts.filters import SessionFilter
 from workouts.models import WorkoutSession
@@ -121,7 +121,11 @@ class SessionVideoApi(OwnedSessionMixin, generics.GenericAPIView):
         responses={
             (200, "application/octet-stream"): OpenApiResponse(
                 description="The video file as uploaded."
-            )
+            ),
+            (206, "application/octet-stream"): OpenApiResponse(
+                description="The byte range asked for with a `Range` header (seeking players)."
+            ),
+            416: OpenApiResponse(description="The `Range` lies outside the file."),
         },
     )
     def get(self, request, *args, **kwargs):
@@ -131,8 +135,10 @@ class SessionVideoApi(OwnedSessionMixin, generics.GenericAPIView):
         suffix = PurePosixPath(session.video.name).suffix
         # Inline only as a known video type (for <video> players); anything else downloads.
         content_type = VIDEO_CONTENT_TYPES.get(suffix)
-        return FileResponse(
+        return ranged_file_response(
+            request,
             session.video.open("rb"),
+            session.video.size,
             content_type=content_type or "application/octet-stream",
             as_attachment=content_type is None,
             filename=f"session-{session.id}{suffix}",

@@ -131,6 +131,41 @@ def test_download_original_video(api, user):
     assert f'filename="session-{session.id}.mp4"' in response["Content-Disposition"]
 
 
+@pytest.mark.parametrize(
+    "header, content_range, body",
+    [
+        ("bytes=0-3", "bytes 0-3/18", b"not "),
+        ("bytes=11-", "bytes 11-17/18", b"a video"),
+        ("bytes=-5", "bytes 13-17/18", b"video"),
+        ("bytes=4-999", "bytes 4-17/18", b"really a video"),
+    ],
+)
+def test_video_byte_ranges_for_seeking_players(api, user, header, content_range, body):
+    session = WorkoutSessionFactory(user=user)  # its video is b"not really a video"
+    response = api.get(detail(session.id, "video/"), HTTP_RANGE=header)
+    assert response.status_code == 206
+    assert response["Content-Range"] == content_range
+    assert response["Content-Length"] == str(len(body))
+    assert b"".join(response.streaming_content) == body
+
+
+@pytest.mark.parametrize("header", ["bytes=18-", "bytes=5-2", "bytes=-0"])
+def test_video_range_outside_the_file_is_416(api, user, header):
+    session = WorkoutSessionFactory(user=user)
+    response = api.get(detail(session.id, "video/"), HTTP_RANGE=header)
+    assert response.status_code == 416
+    assert response["Content-Range"] == "bytes */18"
+
+
+@pytest.mark.parametrize("header", ["bytes=0-1,4-5", "items=0-3", "bytes=x-"])
+def test_video_without_a_single_byte_range_is_sent_whole(api, user, header):
+    session = WorkoutSessionFactory(user=user)
+    response = api.get(detail(session.id, "video/"), HTTP_RANGE=header)
+    assert response.status_code == 200
+    assert response["Accept-Ranges"] == "bytes"
+    assert b"".join(response.streaming_content) == b"not really a video"
+
+
 def test_download_after_video_was_deleted(api, user):
     from workouts.services import session_delete_video
 
