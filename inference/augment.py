@@ -8,6 +8,8 @@ and landmark noise.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from .features import _fill_gaps, mirror
@@ -70,12 +72,4 @@ def random_augment(
     image[..., 0] = (c * xy[..., 0] - s * xy[..., 1]) * scale + 0.5
     image[..., 1] = (s * xy[..., 0] + c * xy[..., 1]) * scale + 0.5
     image[..., :2] += rng.normal(0, 0.003, image[..., :2].shape)
-    return LandmarkSequence(
-        seq.fps,
-        image.astype(np.float32),
-        seq.visibility,
-        world.astype(np.float32),
-        seq.present,
-        seq.frame_size,
-        seq.duration_s,
-    ), idx
+    return replace(seq, image=image.astype(np.float32), world=world.astype(np.float32)), idx

@@ -37,7 +37,7 @@ when they look like the rule; not that real clips of them look like the rule.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -140,15 +140,7 @@ def _with_world(seq: LandmarkSequence, world: np.ndarray, cam: np.ndarray, lift=
         ish = (image[:, L_SH, :2] + image[:, R_SH, :2]) / 2
         torso_px = np.linalg.norm(ish - ih, axis=-1)
         image[..., 1] -= (lift * torso_px)[:, None]
-    return LandmarkSequence(
-        seq.fps,
-        image.astype(np.float32),
-        seq.visibility,
-        world.astype(np.float32),
-        seq.present,
-        seq.frame_size,
-        seq.duration_s,
-    )
+    return replace(seq, image=image.astype(np.float32), world=world.astype(np.float32))
 
 
 def _clean(seq: LandmarkSequence) -> LandmarkSequence:

@@ -10,6 +10,16 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+def stop_process(process: subprocess.Popen, grace_s: float = 20) -> None:
+    """TERM, then KILL if it has not exited after `grace_s`."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextlib.contextmanager
 def running_worker(*, queues: str = "celery", concurrency: int = 1, extra_env: dict | None = None):
     """A `celery worker` subprocess with the test settings; stopped (TERM, then KILL) on exit.
@@ -52,11 +62,6 @@ def running_worker(*, queues: str = "celery", concurrency: int = 1, extra_env: d
     try:
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
         if log is not subprocess.DEVNULL:
             log.close()

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.workers import stop_process
+
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / ".pytest_cache" / "screenshots"
 CHROMIUM = os.environ.get("COACH_CHROMIUM", "/usr/bin/chromium")
@@ -102,12 +104,7 @@ def running_server():
             wait_until_serving(f"{url}/healthz", process)
             yield url
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
 
 
 @pytest.fixture
