@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import bout_classifier, calories
+from . import bout_classifier, calories, live
 from .calories import BodyMetrics
 from .decode import ANALYSIS_FPS, FrameStream, prefetch
 from .features import mirror, sequence_features
@@ -130,8 +130,8 @@ class StreamingAnalyzer:
     on the analysis grid (`fps`, default 10/s); `analyze_video` does that resampling.
     """
 
-    LIVE_HORIZON_S = 30.0  # live estimates look at this much recent time
-    LIVE_EVERY_S = 1.0  # and are refreshed this often
+    LIVE_HORIZON_S = live.HORIZON_S  # live estimates look at this much recent time
+    LIVE_EVERY_S = live.REFRESH_EVERY_S  # and are refreshed this often
 
     def __init__(
         self,
@@ -150,9 +150,7 @@ class StreamingAnalyzer:
         self._vis = _GrowingArray((N_LANDMARKS,))
         self._world = _GrowingArray((N_LANDMARKS, 3))
         self._present = _GrowingArray((), bool)
-        self._committed_until = 0.0  # live: bouts ending before this are in the totals
-        self._committed_reps = 0
-        self._committed_kcal = 0.0
+        self._tally = live.LiveTally()
         self._live = LiveState(0.0, False, None, 0, 0.0)
 
     @property
@@ -208,27 +206,13 @@ class StreamingAnalyzer:
         now = self.frames / self.fps
         start = max(0, self.frames - int(self.LIVE_HORIZON_S * self.fps))
         res = analyze_sequence(self._sequence(start), self.body, self.weights)
-        offset = start / self.fps
-        pending_reps, pending_kcal, current = 0, 0.0, None
-        for b in res.bouts:
-            b_start, b_end = b.start_s + offset, b.end_s + offset
-            if b_start < self._committed_until:
-                continue
-            if b_end < now - 5.0:  # finished a while ago: will not change any more
-                self._committed_reps += b.reps
-                self._committed_kcal += b.kcal
-                self._committed_until = b_end
-            else:
-                pending_reps += b.reps
-                pending_kcal += b.kcal
-                if b_end >= now - 1.0:
-                    current = b.exercise
+        self._tally = live.tally(self._tally, res, start / self.fps, now)
         self._live = LiveState(
             now,
             bool(self._present.view(self.frames - 1)[0]) if self.frames else False,
-            current,
-            self._committed_reps + pending_reps,
-            round(self._committed_kcal + pending_kcal, 2),
+            self._tally.exercise,
+            self._tally.reps,
+            self._tally.kcal,
         )
 
     def finish(self, duration_s: float | None = None) -> AnalysisResult:
