@@ -43,17 +43,22 @@ def _gelu(x: np.ndarray) -> np.ndarray:
 
 
 def window_logits(x: np.ndarray, params: dict) -> np.ndarray:
-    """Forward pass of WindowClassifier in numpy. x: (B, T, F) -> (B, classes)."""
-    h = np.ascontiguousarray(x.transpose(0, 2, 1), dtype=np.float32)  # (B, C, T)
-    t = h.shape[2]
+    """Forward pass of WindowClassifier in numpy. x: (B, T, F) -> (B, classes).
+
+    Each dilated convolution is one matrix product: the K shifted copies of the input side
+    by side (B*T rows of K*I columns) times the kernel as a (K*I, O) matrix, which BLAS runs
+    several times faster than the equivalent einsum."""
+    h = np.ascontiguousarray(x, dtype=np.float32)  # (B, T, C): channels last
+    n, t, _ = h.shape
     for i, d in enumerate(DILATIONS):
         w, b = params[f"conv{i}.weight"], params[f"conv{i}.bias"]  # (O, I, K), (O,)
-        k = w.shape[2]
+        out, inp, k = w.shape
         pad = d * (k // 2)
-        hp = np.pad(h, ((0, 0), (0, 0), (pad, pad)))
-        taps = np.stack([hp[:, :, j * d : j * d + t] for j in range(k)], axis=1)  # (B, K, I, T)
-        h = _gelu(np.einsum("bkit,oik->bot", taps, w, optimize=True) + b[None, :, None])
-    pooled = np.concatenate([h.mean(axis=2), h.max(axis=2)], axis=1)
+        hp = np.pad(h, ((0, 0), (pad, pad), (0, 0)))
+        taps = np.concatenate([hp[:, j * d : j * d + t] for j in range(k)], axis=2)
+        kernel = w.transpose(2, 1, 0).reshape(k * inp, out)  # rows ordered as taps' columns
+        h = _gelu((taps.reshape(n * t, k * inp) @ kernel + b).reshape(n, t, out))
+    pooled = np.concatenate([h.mean(axis=1), h.max(axis=1)], axis=1)
     return pooled @ params["head.weight"].T + params["head.bias"]
 
 
