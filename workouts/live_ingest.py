@@ -116,23 +116,30 @@ def ingest_batch(*, session_id: int, batch_id: int) -> dict:
     cache = _session_cache(session_id)
     placed, bad_frames, size = _place(items, stream.frames, cache)
     newest_t = max((item["t"] for item in items), default=stream.received_s)
+
+    def new_state(added: live_services.Appended) -> dict:
+        # Inside the append's transaction, so the rows and the estimate land together.
+        window = _window(cache, added)
+        state = added.stream.state or live_state.initial_state()
+        frames = added.stream.frames
+        if len(window) and live_state.refresh_due(state, frames, ANALYSIS_FPS):
+            state = live_state.refreshed(
+                state, window, frames - len(window), added.stream.body_metrics
+            )
+        return state
+
     added = live_services.live_append(
         session_id=session_id,
         placed=placed,
         received_s=newest_t,
         frame_size=size,
         batch_id=batch_id,
+        new_state=new_state,
     )
     if added is None:
         forget_session(session_id)
         return {"status": "not_live"}
-    stream = added.stream
-    window = _window(cache, added)
-    state = stream.state or live_state.initial_state()
-    if len(window) and live_state.refresh_due(state, stream.frames, ANALYSIS_FPS):
-        window_start = stream.frames - len(window)
-        state = live_state.refreshed(state, window, window_start, stream.body_metrics)
-        live_services.live_save_state(session_id=session_id, state=state)
+    stream, window, state = added.stream, cache.window, added.stream.state
     return {
         "status": "live",
         "frames": stream.frames,

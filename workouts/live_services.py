@@ -1,11 +1,13 @@
 """State changes of live sessions: start, append landmarks, stop. The consumer and the
 live tasks call these; the stored frames are the session's analysis input."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from inference.decode import ANALYSIS_FPS
@@ -123,10 +125,13 @@ def live_append(
     received_s: float,
     frame_size=None,
     batch_id: int | None = None,
+    new_state: Callable[[Appended], dict] | None = None,
 ) -> Appended | None:
     """Appends grid rows to the session's stored landmarks. Rows the store already has are
     dropped (a re-delivered task, or an old connection's last chunk landing after a resume),
-    so every grid frame is stored once and in order. None when the session is not live."""
+    so every grid frame is stored once and in order. `new_state(appended)`, when given,
+    computes the live estimate stored with them. One transaction (one commit) for all of it:
+    a chunk costs few round trips. None when the session is not live."""
     with transaction.atomic():
         stream = (
             LiveStream.objects.select_for_update()
@@ -154,10 +159,23 @@ def live_append(
         if frame_size and not stream.frame_width:
             stream.frame_width, stream.frame_height = frame_size
         stream.last_activity_at = timezone.now()
-        stream.save()
+        appended = Appended(stream, start, rows)
+        if new_state is not None:
+            stream.state = new_state(appended)
+        stream.save(
+            update_fields=[
+                "frames",
+                "chunks",
+                "received_s",
+                "frame_width",
+                "frame_height",
+                "last_activity_at",
+                "state",
+            ]
+        )
         if batch_id is not None:  # analysed: in the same transaction as its rows
             LiveBatch.objects.filter(pk=batch_id).delete()
-    return Appended(stream, start, rows)
+    return appended
 
 
 def live_stage_batch(*, session_id: int, items: list[dict]) -> int | None:
@@ -185,19 +203,17 @@ def live_batch_items(*, batch_id: int) -> list[dict] | None:
     return None if payload is None else unpack_items(payload)
 
 
-def live_save_state(*, session_id: int, state: dict) -> None:
-    LiveStream.objects.filter(session_id=session_id).update(state=state)
-
-
 def live_packed_chunks(*, stream: LiveStream, from_frame: int = 0) -> list[tuple[int, bytes]]:
     """(first grid frame, packed rows) of the stored chunks holding frames at or after
     `from_frame`, in order."""
     rows = (
         LiveChunk.objects.filter(stream=stream)
+        .annotate(end_frame=F("first_frame") + F("frame_count"))
+        .filter(end_frame__gt=from_frame)
         .order_by("seq")
-        .values_list("first_frame", "frame_count", "landmarks")
+        .values_list("first_frame", "landmarks")
     )
-    return [(first, bytes(data)) for first, count, data in rows if first + count > from_frame]
+    return [(first, bytes(data)) for first, data in rows]
 
 
 def live_sequence(*, stream: LiveStream, from_frame: int = 0) -> LandmarkSequence:
