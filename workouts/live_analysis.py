@@ -1,9 +1,14 @@
 """The final analysis of a stopped live session: its stored landmarks through the engine's
-one analysis path, recorded exactly as an uploaded video's result is."""
+one analysis path, recorded exactly as an uploaded video's result is. The camera frames
+become the session's video first (workouts/live_video.py)."""
 
-from workouts import live_services, selectors, services
-from workouts.analysis import begin_analysis, run_engine
+import logging
+
+from workouts import live_services, live_video, selectors, services
+from workouts.analysis import ProgressReporter, begin_analysis, run_engine
 from workouts.models import LiveStream
+
+log = logging.getLogger(__name__)
 
 
 def run_live_session_analysis(*, session_id: int) -> str:
@@ -22,6 +27,12 @@ def run_live_session_analysis(*, session_id: int) -> str:
             message="The live session received no frames, so there is nothing to analyse.",
         )
         return "failed"
+    try:  # the frames become the session's video; results do not depend on it
+        live_video.attach_video(
+            session=session, frames=stream.frames, progress=ProgressReporter(session.pk)
+        )
+    except Exception:
+        log.exception("the video of live session %s could not be made", session.pk)
     body = selectors.body_metrics_at(user=session.user, at=session.started_at)
     sequence = live_services.live_sequence(stream=stream)
     # Named after the backbone the live workers run (device landmarks follow its format).

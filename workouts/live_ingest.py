@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from inference.decode import ANALYSIS_FPS
 from inference.landmarks import LandmarkSequence
 from inference.pose import PoseBackbone, default_backbone
-from workouts import live_services, live_state
+from workouts import live_services, live_state, live_video
 from workouts.live_frames import (
     appended,
     decode_jpeg,
@@ -84,7 +84,7 @@ def _place(items: list[dict], next_frame: int, cache: _SessionCache):
         else:
             pose = pose_frame(item["pose"])
             size = size or item.get("size")
-        placed.append(live_services.Placed(next_frame, last, pose))
+        placed.append(live_services.Placed(next_frame, last, pose, jpeg))
         next_frame = last + 1
     return placed, bad_frames, size
 
@@ -140,6 +140,7 @@ def ingest_batch(*, session_id: int, batch_id: int) -> dict:
         forget_session(session_id)
         return {"status": "not_live"}
     stream, window, state = added.stream, cache.window, added.stream.state
+    live_video.store_frames(session_id=session_id, first_frame=added.first_frame, jpegs=added.jpegs)
     return {
         "status": "live",
         "frames": stream.frames,

@@ -109,6 +109,7 @@ class Placed:
     first: int
     last: int
     pose: PoseFrame | None
+    jpeg: bytes | None = None  # the picture, kept for the session's video
 
 
 @dataclass
@@ -116,6 +117,7 @@ class Appended:
     stream: LiveStream
     first_frame: int  # grid index of the first appended row
     rows: list[PoseFrame | None]
+    jpegs: list[bytes | None]  # the picture of each row
 
 
 def live_append(
@@ -142,9 +144,11 @@ def live_append(
             return None
         start = stream.frames
         rows: list[PoseFrame | None] = []
+        jpegs: list[bytes | None] = []
         for item in placed:
             for _ in range(max(item.first, start + len(rows)), item.last + 1):
                 rows.append(item.pose)
+                jpegs.append(item.jpeg)
         if rows:
             LiveChunk.objects.create(
                 stream=stream,
@@ -159,7 +163,7 @@ def live_append(
         if frame_size and not stream.frame_width:
             stream.frame_width, stream.frame_height = frame_size
         stream.last_activity_at = timezone.now()
-        appended = Appended(stream, start, rows)
+        appended = Appended(stream, start, rows, jpegs)
         if new_state is not None:
             stream.state = new_state(appended)
         stream.save(

@@ -16,7 +16,7 @@ from coach.api.openapi import file_too_large_response
 from coach.api.ranges import ranged_file_response
 from workouts import selectors, services
 from workouts.filters import SessionFilter
-from workouts.models import WorkoutSession
+from workouts.models import SessionSource, SessionStatus, WorkoutSession
 from workouts.serializers import (
     SessionDetailSerializer,
     SessionSerializer,
@@ -131,7 +131,7 @@ class SessionVideoApi(OwnedSessionMixin, generics.GenericAPIView):
     def get(self, request, *args, **kwargs):
         session = self.get_object()
         if not session.has_video:
-            raise NotFound("The video of this session is no longer stored.")
+            raise NotFound(_missing_video_reason(session))
         suffix = PurePosixPath(session.video.name).suffix
         # Inline only as a known video type (for <video> players); anything else downloads.
         content_type = VIDEO_CONTENT_TYPES.get(suffix)
@@ -143,6 +143,14 @@ class SessionVideoApi(OwnedSessionMixin, generics.GenericAPIView):
             as_attachment=content_type is None,
             filename=f"session-{session.id}{suffix}",
         )
+
+
+def _missing_video_reason(session) -> str:
+    if session.video_deleted_at is not None or session.source != SessionSource.LIVE:
+        return "The video of this session is no longer stored."
+    if session.status in (SessionStatus.LIVE, SessionStatus.PENDING, SessionStatus.PROCESSING):
+        return "The video of a live session is made from its frames when it is analysed."
+    return "This live session sent pose landmarks, not camera frames, so it has no video."
 
 
 VIDEO_CONTENT_TYPES = {
