@@ -130,4 +130,10 @@ def test_live_workout_counts_reps_as_they_happen(camera_page, short_squat_clip):
         str(session.total_reps)
     )
     screenshot(page, "live-saved")
+    # Its camera frames became the session's video, which the browser can play.
+    assert session.has_video and session.video.name.endswith(".webm")
+    page.reload()
+    page.wait_for_function(
+        "document.querySelector('#session-video')?.videoWidth > 0", timeout=30_000
+    )
     assert not page.js_errors, page.js_errors

@@ -76,7 +76,9 @@ function renderSession(main: HTMLElement, session: SessionDetail, context: PageC
             "p",
             { class: "muted" },
             session.source === "live"
-              ? "Live workouts keep no video; the results are kept."
+              ? session.status === "done" || session.status === "failed"
+                ? "No video is stored: the workout sent pose landmarks only, or the retention setting removed it. The results are kept."
+                : "The video of a live workout is made when its analysis runs."
               : "The video is no longer stored (see the retention setting on your profile); the results are kept.",
           ),
         boutTimeline(session, video),
