@@ -14,6 +14,7 @@ import asyncio
 import json
 import logging
 import time
+import uuid
 from urllib.parse import urlsplit
 
 from asgiref.sync import sync_to_async
@@ -107,6 +108,8 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
         trusted = origin_is_trusted(self.scope.get("headers", []))
         self.user = user if trusted and user is not None and user.is_authenticated else None
         self.session_id: int | None = None
+        # This socket's name on the sessions it streams to: a resume elsewhere supersedes it.
+        self.connection = uuid.uuid4().hex
         self.closed = False
         self.pump: asyncio.Task | None = None
         self.auth_timer: asyncio.Task | None = None
@@ -222,7 +225,7 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
             fields["started_at"] = started_at
         try:
             session = await database_sync_to_async(live_services.live_session_start)(
-                user=self.user, **fields
+                user=self.user, connection=self.connection, **fields
             )
         except ValidationError as error:
             detail = " ".join(
@@ -243,7 +246,11 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
             )
         except live_services.LiveSessionError as error:
             return await self.fail(error.close_code, error.code, error.detail)
-        stream = await database_sync_to_async(live_services.live_stream)(session_id=session.pk)
+        # From now on this socket streams: an older one still open is refused from its next
+        # frame on (and cannot stop the session).
+        stream = await database_sync_to_async(live_services.live_take_over)(
+            session_id=session.pk, connection=self.connection
+        )
         if stream is None:  # stopped in between
             return await self.fail(4409, "not_live", "This session is not live any more.")
         received = stream.received_s if stream.frames else None
@@ -313,9 +320,12 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
         session_id = self.session_id
         if self.pump is not None:
             await self.pump
-        session = await database_sync_to_async(live_services.live_session_stop)(
-            session_id=session_id
-        )
+        try:
+            session = await database_sync_to_async(live_services.live_session_stop)(
+                session_id=session_id, connection=self.connection
+            )
+        except live_services.LiveSessionError as error:
+            return await self.fail(error.close_code, error.code, error.detail)
         self.session_id = None
         if session is None:
             return await self.fail(4404, "not_found", "No such session.")
@@ -334,6 +344,9 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
             covered_t = items[-1]["t"] if self.buffer else self.last_t
             try:
                 result = await self._run_chunk(session_id, items)
+            except live_services.LiveSessionError as error:  # superseded by a resume
+                self.buffer.clear()
+                return await self.fail(error.close_code, error.code, error.detail)
             except Exception:
                 log.exception("live chunk of session %s failed", session_id)
                 await self.send_error("analysis_error", "A chunk of frames failed to analyse.")
@@ -348,7 +361,7 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
 
     async def _run_chunk(self, session_id: int, items: list[dict]) -> dict:
         batch_id = await database_sync_to_async(live_services.live_stage_batch)(
-            session_id=session_id, items=items
+            session_id=session_id, items=items, connection=self.connection
         )
         if batch_id is None:
             return {"status": "not_live"}

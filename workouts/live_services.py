@@ -45,8 +45,14 @@ def not_live() -> LiveSessionError:
     return LiveSessionError(4409, "not_live", "This session is not live any more.")
 
 
+def superseded() -> LiveSessionError:
+    return LiveSessionError(
+        4409, "superseded", "This session was resumed on another connection, which streams now."
+    )
+
+
 def live_session_start(
-    *, user: User, title: str = "", notes: str = "", started_at=None
+    *, user: User, title: str = "", notes: str = "", started_at=None, connection: str = ""
 ) -> WorkoutSession:
     """A new session in status `live`; raises django's ValidationError for bad fields and
     LiveSessionError(4429) beyond the per-user in-flight limit."""
@@ -76,6 +82,7 @@ def live_session_start(
             session=session,
             body_metrics=selectors.body_metrics_at(user=user, at=session.started_at),
             state=live_state.initial_state(),
+            connection=connection,
         )
     return session
 
@@ -92,6 +99,26 @@ def live_session_for_resume(*, user: User, session_id) -> WorkoutSession:
     if session.status != SessionStatus.LIVE:
         raise not_live()
     return session
+
+
+def live_take_over(*, session_id: int, connection: str) -> LiveStream | None:
+    """Makes `connection` the one streaming to the session (a resume); the stream, or None
+    when the session is not live."""
+    with transaction.atomic():
+        stream = (
+            LiveStream.objects.select_for_update()
+            .filter(session_id=session_id, session__status=SessionStatus.LIVE)
+            .first()
+        )
+        if stream is not None:
+            stream.connection = connection
+            stream.save(update_fields=["connection"])
+    return stream
+
+
+def _check_connection(stream: LiveStream, connection: str | None) -> None:
+    if connection is not None and stream.connection != connection:
+        raise superseded()
 
 
 def live_stream(*, session_id: int) -> LiveStream | None:
@@ -182,14 +209,17 @@ def live_append(
     return appended
 
 
-def live_stage_batch(*, session_id: int, items: list[dict]) -> int | None:
+def live_stage_batch(
+    *, session_id: int, items: list[dict], connection: str | None = None
+) -> int | None:
     """Keeps received items until a worker takes them; the id of their row, or None when
-    the session is not live."""
+    the session is not live. Raises LiveSessionError when `connection` was superseded."""
     stream = LiveStream.objects.filter(
         session_id=session_id, session__status=SessionStatus.LIVE
     ).first()
     if stream is None:
         return None
+    _check_connection(stream, connection)
     return LiveBatch.objects.create(stream=stream, payload=pack_items(items)).pk
 
 
@@ -229,15 +259,17 @@ def live_sequence(*, stream: LiveStream, from_frame: int = 0) -> LandmarkSequenc
     return trimmed(sequence, skip) if skip > 0 else sequence
 
 
-def live_session_stop(*, session_id: int) -> WorkoutSession | None:
+def live_session_stop(*, session_id: int, connection: str | None = None) -> WorkoutSession | None:
     """Ends the live part: the session waits for its analysis like an upload. Safe to call
-    twice; None when the session is gone."""
+    twice; None when the session is gone. Raises LiveSessionError when `connection` was
+    superseded (only the connection streaming now may stop it)."""
     with transaction.atomic():
         session = WorkoutSession.objects.select_for_update().filter(pk=session_id).first()
         if session is None:
             return None
         if session.status == SessionStatus.LIVE:
             stream = LiveStream.objects.get(session=session)
+            _check_connection(stream, connection)
             session.status = SessionStatus.PENDING
             session.progress = 0.0
             session.duration_s = stream.frames / ANALYSIS_FPS

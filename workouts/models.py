@@ -175,6 +175,9 @@ class LiveStream(models.Model):
     # The live estimate (workouts/live_state.py): committed totals and the latest values.
     state = models.JSONField(default=dict)
     last_activity_at = models.DateTimeField(default=timezone.now)
+    # The WebSocket connection streaming to it (set by start and resume): a resume on a new
+    # connection supersedes the old one, whose later frames and stop are refused.
+    connection = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         indexes = [models.Index(fields=["last_activity_at"], name="workouts_live_activity")]

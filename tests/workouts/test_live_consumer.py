@@ -402,6 +402,45 @@ def test_dropped_connection_keeps_frames_and_resume_continues(user):
     assert sum(c.frame_count for c in LiveChunk.objects.filter(stream__session=session)) == 30
 
 
+def test_resume_on_a_new_connection_supersedes_the_old_one(user):
+    """A phone that changed networks: the old socket is still open when the new one
+    resumes. From then on the old one's frames and stop are refused and it is closed."""
+
+    async def scenario():
+        old = await connected(user)
+        session_id = (await started(old))["session"]["id"]
+        await send_poses(old, [i / 10 for i in range(10)])
+        await receive_until(old, "update")
+
+        new = await connected(user)
+        await new.send_json_to({"type": "resume", "session": session_id})
+        assert (await receive(new))["type"] == "resumed"
+        await send_poses(old, [5.0])  # late frame from the old socket
+        refused = await receive_until(old, "error")
+        old_close = await closed_with(old)
+
+        stopper = await connected(user)  # and an old socket's stop is refused too
+        await stopper.send_json_to({"type": "resume", "session": session_id})
+        await receive(stopper)
+        await new.send_json_to({"type": "stop"})
+        stop_refused = await receive_until(new, "error")
+        new_close = await closed_with(new)
+
+        await send_poses(stopper, [1.0 + i / 10 for i in range(10)])
+        await stopper.send_json_to({"type": "stop"})
+        stopped = await receive_until(stopper, "stopped")
+        await stopper.disconnect(timeout=30)
+        return refused, old_close, stop_refused, new_close, stopped
+
+    refused, old_close, stop_refused, new_close, stopped = run(scenario)
+    assert (refused["code"], old_close) == ("superseded", 4409)
+    assert (stop_refused["code"], new_close) == ("superseded", 4409)
+    session = WorkoutSession.objects.get(pk=stopped["session"]["id"])
+    assert session.status == SessionStatus.DONE
+    # Frames 0-0.9 s from the first socket, 1.0-1.9 s from the last; none from t=5.
+    assert session.result["frames_analysed"] == 20
+
+
 def test_stop_with_no_frames_fails_with_a_reason(user):
     async def scenario():
         comm = await connected(user)
