@@ -15,6 +15,8 @@ export interface LiveHandlers {
   onStopped(sessionId: number): void;
   onError(message: string): void;
   onClosed(message: string | null): void;
+  onReconnecting(attempt: number, delayMs: number): void;
+  onResumed(sessionId: number): void;
 }
 
 const CLOSE_MESSAGES: Record<number, string> = {
@@ -24,6 +26,10 @@ const CLOSE_MESSAGES: Record<number, string> = {
   4409: "That session is not live any more.",
   4429: "Too many of your workouts are waiting for analysis; try again when they are done.",
 };
+
+// After a dropped connection (not one the server closed on purpose), resume the session
+// after these pauses; what the server had received is kept either way.
+const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 8000];
 
 const FRAME_INTERVAL_MS = 100; // the engine analyses 10 frames a second
 const MAX_SIDE = 640; // the server scales to this anyway; larger frames only cost bandwidth
@@ -39,6 +45,8 @@ export function encodeFrame(t: number, jpeg: ArrayBuffer): ArrayBuffer {
 export class LiveStream {
   private socket: WebSocket | null = null;
   private timer: number | undefined;
+  private reconnectTimer: number | undefined;
+  private attempts = 0; // reconnections since the last successful resume
   private startedAt = 0;
   private sessionId: number | null = null;
   private stopping = false;
@@ -52,11 +60,15 @@ export class LiveStream {
   ) {}
 
   start(title: string): void {
+    this.connect({ type: "start", ...(title ? { title } : {}) });
+  }
+
+  private connect(first: Record<string, unknown>): void {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const socket = new WebSocket(`${scheme}://${location.host}/api/v1/live/`);
     socket.binaryType = "arraybuffer";
     this.socket = socket;
-    socket.onopen = () => socket.send(JSON.stringify({ type: "start", ...(title ? { title } : {}) }));
+    socket.onopen = () => socket.send(JSON.stringify(first));
     socket.onmessage = (event) => {
       if (typeof event.data !== "string") return;
       const message = JSON.parse(event.data) as Record<string, unknown>;
@@ -65,7 +77,16 @@ export class LiveStream {
           this.sessionId = (message.session as { id: number }).id;
           this.startedAt = performance.now();
           this.handlers.onStarted(this.sessionId);
-          this.timer = window.setInterval(() => void this.sendFrame(), FRAME_INTERVAL_MS);
+          this.sendFrames();
+          break;
+        case "resumed":
+          this.attempts = 0;
+          if (this.stopping) {
+            socket.send(JSON.stringify({ type: "stop" })); // stop was pressed while offline
+            break;
+          }
+          this.handlers.onResumed(this.sessionId!);
+          this.sendFrames(); // times go on from the first start: the gap stays a gap
           break;
         case "update":
           this.handlers.onUpdate(message as unknown as LiveUpdate);
@@ -79,25 +100,40 @@ export class LiveStream {
           break;
       }
     };
-    socket.onerror = () => this.handlers.onError("The live connection failed.");
     socket.onclose = (event) => {
       window.clearInterval(this.timer);
-      this.handlers.onClosed(event.code === 1000 || this.stopping ? null : CLOSE_MESSAGES[event.code] ?? `The connection closed (${event.code}).`);
+      if (socket !== this.socket) return; // an old socket, replaced already
+      const deliberate = event.code === 1000 || event.code in CLOSE_MESSAGES;
+      if (!deliberate && this.sessionId !== null && this.attempts < RECONNECT_DELAYS_MS.length) {
+        const delay = RECONNECT_DELAYS_MS[this.attempts++];
+        this.handlers.onReconnecting(this.attempts, delay);
+        this.reconnectTimer = window.setTimeout(() => this.connect({ type: "resume", session: this.sessionId }), delay);
+        return;
+      }
+      const reason = CLOSE_MESSAGES[event.code] ?? (this.sessionId === null ? "Could not connect to the server." : `The connection closed (${event.code}).`);
+      this.handlers.onClosed(event.code === 1000 || (this.stopping && deliberate) ? null : reason);
     };
+  }
+
+  private sendFrames(): void {
+    window.clearInterval(this.timer);
+    this.timer = window.setInterval(() => void this.sendFrame(), FRAME_INTERVAL_MS);
   }
 
   stop(): void {
     window.clearInterval(this.timer);
     this.stopping = true;
+    // While reconnecting, the stop is sent as soon as the session is resumed.
     if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify({ type: "stop" }));
-    else this.close();
   }
 
   close(): void {
     window.clearInterval(this.timer);
+    window.clearTimeout(this.reconnectTimer);
     this.stopping = true;
-    this.socket?.close(1000);
+    const socket = this.socket;
     this.socket = null;
+    socket?.close(1000);
   }
 
   private async sendFrame(): Promise<void> {

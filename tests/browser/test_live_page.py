@@ -1,7 +1,9 @@
 """The live page with Chromium's fake camera fed a real clip: the browser streams camera
 frames over the WebSocket (daphne's runserver, the real consumer) while real Celery workers
-count; the page's rep counter rises, and stopping saves an analysed session."""
+count; the page's rep counter rises, survives a dropped connection (the page resumes the
+session), and stopping saves an analysed session."""
 
+import re
 from pathlib import Path
 
 import cv2
@@ -78,6 +80,14 @@ def test_live_workout_counts_reps_as_they_happen(camera_page, short_squat_clip):
     add_weight(page, "82")
     expect(page.locator("#weight-list tbody tr")).to_have_count(1)
 
+    # The live WebSocket goes through Playwright, which forwards it to the server and can
+    # drop it as a flaky network would.
+    sockets = []
+
+    def forward(route):
+        sockets.append((route, route.connect_to_server()))
+
+    page.route_web_socket(re.compile(r"/api/v1/live/$"), forward)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Live").click()
     page.get_by_role("button", name="Turn on the camera").click()
     page.wait_for_function("document.querySelector('#live-video').videoWidth > 0")
@@ -93,6 +103,17 @@ def test_live_workout_counts_reps_as_they_happen(camera_page, short_squat_clip):
                     .observe(reps, {childList: true, characterData: true, subtree: true});
             }"""
         )
+        # Half-way through the first loop the connection drops; the page resumes the session.
+        page.wait_for_function(
+            "Number(document.querySelector('#live-reps').textContent) >= 1",
+            timeout=(CHUNK_TIMEOUT_S + 60) * 1000,
+        )
+        client_side, server_side = sockets[-1]
+        server_side.close(code=1011, reason="dropped")
+        client_side.close(code=1011, reason="dropped")
+        expect(page.locator("#live-message")).to_contain_text("Reconnecting")
+        expect(page.locator("#live-message")).to_contain_text("Reconnected", timeout=30_000)
+        assert len(sockets) == 2
         # The fake camera loops the clip: by two loops the count must have gone past it.
         # Time enough for the server to resend a chunk a worker never answered (the embedded
         # filesystem broker can lose a message), as the person's page would wait too.

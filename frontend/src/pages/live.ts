@@ -67,6 +67,9 @@ export function livePage(main: HTMLElement, context: PageContext): void {
         stopCamera();
         navigate(`${BASE}/sessions/${sessionId}`);
       },
+      onReconnecting: (attempt, delayMs) =>
+        replace(message, errorBox(`Connection lost. Reconnecting in ${Math.round(delayMs / 100) / 10} s (attempt ${attempt})… What was sent is kept.`)),
+      onResumed: () => replace(message, "Reconnected. Recording again."),
       onError: (detail) => replace(message, errorBox(detail)),
       onClosed: (detail) => {
         stopButton.disabled = true;
