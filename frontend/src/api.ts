@@ -104,36 +104,3 @@ export const api = {
   delete: (path: string) => request<void>("DELETE", path),
 };
 
-/** POST a multipart form with upload progress (fetch cannot report upload progress). */
-export function uploadWithProgress<T>(
-  path: string,
-  form: FormData,
-  onProgress: (fraction: number) => void,
-): { promise: Promise<T>; abort: () => void } {
-  const xhr = new XMLHttpRequest();
-  const promise = (async () => {
-    const token = await csrfToken();
-    return new Promise<T>((resolve, reject) => {
-      xhr.open("POST", path);
-      xhr.setRequestHeader("X-CSRFToken", token);
-      xhr.setRequestHeader("Accept", "application/json");
-      xhr.upload.onprogress = (event) => {
-        if (event.lengthComputable) onProgress(event.loaded / event.total);
-      };
-      xhr.onload = async () => {
-        if (xhr.status >= 200 && xhr.status < 300) resolve(JSON.parse(xhr.responseText) as T);
-        else reject(await errorFrom(xhr.status, xhr.responseText));
-      };
-      xhr.onerror = () =>
-        reject(
-          new ApiError(0, [
-            { code: "network_error", detail: "The upload was interrupted.", attr: null },
-          ]),
-        );
-      xhr.onabort = () =>
-        reject(new ApiError(0, [{ code: "aborted", detail: "Upload cancelled.", attr: null }]));
-      xhr.send(form);
-    });
-  })();
-  return { promise, abort: () => xhr.abort() };
-}

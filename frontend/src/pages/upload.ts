@@ -1,10 +1,11 @@
 // Upload a workout video: a progress bar for the upload itself, then one for the analysis,
 // then the result.
 
-import { ApiError, uploadWithProgress } from "../api";
+import { ApiError } from "../api";
 import { followAnalysis } from "../analysis";
 import { clearFormErrors, errorBox, field, formError, h, progressBar, replace, showFormErrors } from "../dom";
 import { BASE, type PageContext } from "../router";
+import { uploadResumable } from "../resumable";
 import { resultSummary } from "../summary";
 import type { SessionDetail } from "../types";
 import { asApiError } from "./auth";
@@ -40,17 +41,18 @@ export function uploadPage(main: HTMLElement, context: PageContext): void {
       return;
     }
     const data = new FormData(form);
-    const body = new FormData();
-    body.append("video", file);
-    if (String(data.get("title")).trim()) body.append("title", String(data.get("title")).trim());
+    const metadata: Record<string, string> = {};
+    if (String(data.get("title")).trim()) metadata.title = String(data.get("title")).trim();
     const startedAt = String(data.get("started_at") ?? "");
-    if (startedAt) body.append("started_at", new Date(startedAt).toISOString());
+    if (startedAt) metadata.started_at = new Date(startedAt).toISOString();
 
     const upload = progressBar("Upload", "upload-progress");
     const cancel = h("button", { type: "button", class: "secondary" }, "Cancel upload");
     replace(progressSlot, h("h2", {}, `Uploading ${file.name}`), upload.element, cancel);
     submit.disabled = true;
-    const request = uploadWithProgress<SessionDetail>("/api/v1/sessions/", body, upload.set);
+    // Resumable: a dropped connection is retried, and choosing the same file again after a
+    // reload carries on where the last attempt stopped.
+    const request = uploadResumable<SessionDetail>(file, metadata, upload.set);
     abortUpload = request.abort;
     cancel.addEventListener("click", request.abort);
     let session: SessionDetail;
