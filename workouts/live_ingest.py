@@ -31,13 +31,27 @@ HORIZON_FRAMES = int(live_state.HORIZON_S * ANALYSIS_FPS)
 @dataclass
 class _SessionCache:
     backbone: PoseBackbone | None = None
+    tracked_until: int = -1  # grid frames stored when `backbone` last saw a frame
     window: LandmarkSequence | None = None  # the newest stored grid frames
     window_end: int = -1  # grid index just after `window`
 
-    def pose_model(self) -> PoseBackbone:
+    def pose_model(self, stream) -> PoseBackbone:
+        """The session's backbone, tracking from the newest stored frame on: when other
+        workers took the chunks since this one last did, their stored tracking state."""
         if self.backbone is None:
             self.backbone = default_backbone()
+        if self.tracked_until != stream.frames:
+            restore = getattr(self.backbone, "restore_tracking", None)
+            if restore is not None:
+                restore(bytes(stream.tracking or b""))
+            else:  # a backbone that cannot hand its tracking on starts over
+                self.backbone.reset()
+            self.tracked_until = stream.frames
         return self.backbone
+
+    def tracking_state(self) -> bytes | None:
+        export = getattr(self.backbone, "tracking_state", None)
+        return export() if export is not None else None
 
     def close(self) -> None:
         if self.backbone is not None:
@@ -65,10 +79,11 @@ def forget_session(session_id: int) -> None:
         entry.close()
 
 
-def _place(items: list[dict], next_frame: int, cache: _SessionCache):
+def _place(items: list[dict], stream, cache: _SessionCache):
     """Grid placement (the file decoder's rule) and poses of the frames that fill new grid
-    frames; the others are not decoded at all."""
-    placed, bad_frames, size = [], 0, None
+    frames; the others are not decoded at all. Also whether the pose backbone ran."""
+    placed, bad_frames, size, posed = [], 0, None, False
+    next_frame = stream.frames
     for item in items:
         last = grid_slot(item["t"])
         if last < next_frame:
@@ -80,13 +95,13 @@ def _place(items: list[dict], next_frame: int, cache: _SessionCache):
                 bad_frames += 1
                 continue
             size = size or (rgb.shape[1], rgb.shape[0])
-            pose = cache.pose_model().process(rgb)
+            pose, posed = cache.pose_model(stream).process(rgb), True
         else:
             pose = pose_frame(item["pose"])
             size = size or item.get("size")
         placed.append(live_services.Placed(next_frame, last, pose, jpeg))
         next_frame = last + 1
-    return placed, bad_frames, size
+    return placed, bad_frames, size, posed
 
 
 def _window(cache: _SessionCache, added: live_services.Appended) -> LandmarkSequence:
@@ -114,7 +129,7 @@ def ingest_batch(*, session_id: int, batch_id: int) -> dict:
     # None: analysed already (a redelivered task); the answer is the current state.
     items = live_services.live_batch_items(batch_id=batch_id) or []
     cache = _session_cache(session_id)
-    placed, bad_frames, size = _place(items, stream.frames, cache)
+    placed, bad_frames, size, posed = _place(items, stream, cache)
     newest_t = max((item["t"] for item in items), default=stream.received_s)
 
     def new_state(added: live_services.Appended) -> dict:
@@ -135,10 +150,13 @@ def ingest_batch(*, session_id: int, batch_id: int) -> dict:
         frame_size=size,
         batch_id=batch_id,
         new_state=new_state,
+        tracking=cache.tracking_state() if posed else None,
     )
     if added is None:
         forget_session(session_id)
         return {"status": "not_live"}
+    if posed:
+        cache.tracked_until = added.stream.frames
     stream, window, state = added.stream, cache.window, added.stream.state
     live_video.store_frames(session_id=session_id, first_frame=added.first_frame, jpegs=added.jpegs)
     return {

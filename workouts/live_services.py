@@ -155,11 +155,13 @@ def live_append(
     frame_size=None,
     batch_id: int | None = None,
     new_state: Callable[[Appended], dict] | None = None,
+    tracking: bytes | None = None,
 ) -> Appended | None:
     """Appends grid rows to the session's stored landmarks. Rows the store already has are
     dropped (a re-delivered task, or an old connection's last chunk landing after a resume),
     so every grid frame is stored once and in order. `new_state(appended)`, when given,
-    computes the live estimate stored with them. One transaction (one commit) for all of it:
+    computes the live estimate stored with them; `tracking`, the pose backbone's tracking
+    after them. One transaction (one commit) for all of it:
     a chunk costs few round trips. None when the session is not live."""
     with transaction.atomic():
         stream = (
@@ -193,8 +195,11 @@ def live_append(
         appended = Appended(stream, start, rows, jpegs)
         if new_state is not None:
             stream.state = new_state(appended)
+        if tracking is not None:
+            stream.tracking = tracking
         stream.save(
             update_fields=[
+                "tracking",
                 "frames",
                 "chunks",
                 "received_s",

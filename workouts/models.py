@@ -178,6 +178,9 @@ class LiveStream(models.Model):
     # The WebSocket connection streaming to it (set by start and resume): a resume on a new
     # connection supersedes the old one, whose later frames and stop are refused.
     connection = models.CharField(max_length=32, blank=True, default="")
+    # The pose backbone's tracking after the newest frame (LiteRtBlazePoseBackbone's
+    # tracking_state), so the worker that takes the next chunk goes on tracking exactly.
+    tracking = models.BinaryField(blank=True, default=b"")
 
     class Meta:
         indexes = [models.Index(fields=["last_activity_at"], name="workouts_live_activity")]

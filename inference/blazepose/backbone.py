@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import os
 
 import numpy as np
@@ -82,6 +84,28 @@ class LiteRtBlazePoseBackbone:
             )
         self._roi = transform_rect(rect_from_alignment_points(aux[0], aux[1], w, h), w, h)
         return PoseFrame(image.astype(np.float32), vis.astype(np.float32), world.astype(np.float32))
+
+    def tracking_state(self) -> bytes:
+        """What carries over from one frame to the next (the ROI and the smoothing
+        filters), so another process can go on exactly where this one stopped (live
+        streams move between workers)."""
+        arrays = self._smoother.state()
+        if self._roi is not None:
+            arrays["roi"] = np.array(dataclasses.astuple(self._roi), dtype=np.float64)
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        return buffer.getvalue()
+
+    def restore_tracking(self, state: bytes | None) -> None:
+        """Tracking as `tracking_state()` left it; None or b"" forgets it (detect anew)."""
+        self._lose_track()
+        if not state:
+            return
+        with np.load(io.BytesIO(state), allow_pickle=False) as z:
+            arrays = {name: z[name] for name in z.files}
+        if "roi" in arrays:
+            self._roi = Rect(*(float(v) for v in arrays.pop("roi")))
+        self._smoother.restore(arrays)
 
     def _lose_track(self) -> None:
         self._roi = None

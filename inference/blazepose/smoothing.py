@@ -56,6 +56,22 @@ class OneEuroFilter:
         self._raw = value.copy()
         return self._x.copy()
 
+    _STATE = ("_x", "_raw", "_dx")
+
+    def state(self, prefix: str) -> dict[str, np.ndarray]:
+        if self._x is None:
+            return {}
+        out = {f"{prefix}{name}": getattr(self, name) for name in self._STATE}
+        out[f"{prefix}_dt"] = np.array(self._dt)
+        return out
+
+    def restore(self, prefix: str, state: dict[str, np.ndarray]) -> None:
+        self.reset()
+        if f"{prefix}_x" in state:
+            for name in self._STATE:
+                setattr(self, name, np.array(state[f"{prefix}{name}"], dtype=np.float64))
+            self._dt = float(state[f"{prefix}_dt"])
+
 
 class LowPassFilter:
     def __init__(self, alpha: float):
@@ -64,6 +80,14 @@ class LowPassFilter:
 
     def reset(self) -> None:
         self._v = None
+
+    def state(self, prefix: str) -> dict[str, np.ndarray]:
+        return {} if self._v is None else {f"{prefix}_v": self._v}
+
+    def restore(self, prefix: str, state: dict[str, np.ndarray]) -> None:
+        self.reset()
+        if f"{prefix}_v" in state:
+            self._v = np.array(state[f"{prefix}_v"], dtype=np.float64)
 
     def apply(self, value: np.ndarray) -> np.ndarray:
         value = np.asarray(value, dtype=np.float64)
@@ -92,9 +116,23 @@ class PoseSmoother:
         self.aux = OneEuroFilter(*AUX_FILTER)
         self.visibility = LowPassFilter(VISIBILITY_ALPHA)
 
+    def _filters(self) -> dict:
+        return {"image": self.image, "world": self.world, "aux": self.aux, "vis": self.visibility}
+
     def reset(self) -> None:
-        for f in (self.image, self.world, self.aux, self.visibility):
+        for f in self._filters().values():
             f.reset()
+
+    def state(self) -> dict[str, np.ndarray]:
+        """Every filter's memory, as arrays (exact: restoring it changes no later output)."""
+        out = {}
+        for name, f in self._filters().items():
+            out.update(f.state(f"{name}."))
+        return out
+
+    def restore(self, state: dict[str, np.ndarray]) -> None:
+        for name, f in self._filters().items():
+            f.restore(f"{name}.", state)
 
     def apply(self, image, visibility, aux, world, object_scale_px: float, w: int, h: int):
         """Smoothed (image, visibility, aux, world). `object_scale_px` is the mean side in

@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from inference.blazepose import LiteRtBlazePoseBackbone
@@ -64,3 +65,32 @@ def test_litert_backbone_works_in_a_forked_worker(dataset):
     exitcode, present = out.stdout.strip().split(" ", 1)
     assert exitcode == "0", out.stderr[-2000:]
     assert float(present) > 0.9
+
+
+def test_tracking_moves_to_another_backbone_exactly(dataset):
+    """A live stream's next chunk may run in another worker process: restoring the tracking
+    state there gives the very landmarks one backbone would have given."""
+    from inference.decode import FrameStream
+
+    frames = [f.rgb for f in FrameStream(_video(dataset, CLIPS[1]))][:40]
+    one = LiteRtBlazePoseBackbone()
+    expected = [one.process(rgb) for rgb in frames]
+    first, second = LiteRtBlazePoseBackbone(), LiteRtBlazePoseBackbone()
+    got = [first.process(rgb) for rgb in frames[:20]]
+    second.restore_tracking(first.tracking_state())
+    got += [second.process(rgb) for rgb in frames[20:]]
+    assert second.detector_calls == 0  # it went on tracking, no new detection
+    assert all(e is not None for e in expected)
+    for e, g in zip(expected, got, strict=True):
+        assert np.array_equal(e.image, g.image) and np.array_equal(e.world, g.world)
+        assert np.array_equal(e.visibility, g.visibility)
+    # Without it, the other backbone starts over from a detection: not the same landmarks.
+    fresh = LiteRtBlazePoseBackbone()
+    restarted = [fresh.process(rgb) for rgb in frames[20:]]
+    assert fresh.detector_calls == 1
+    assert not all(
+        np.array_equal(e.image, r.image) for e, r in zip(expected[20:], restarted, strict=True)
+    )
+    # An empty state forgets tracking.
+    second.restore_tracking(b"")
+    assert second._roi is None

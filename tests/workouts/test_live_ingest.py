@@ -221,3 +221,31 @@ def test_a_live_session_is_reanalysed_from_its_landmarks(
     assert queued == [live_session.pk, live_session.pk]
     assert tasks.analyse_session(live_session.pk) == "done"
     assert WorkoutSession.objects.get(pk=live_session.pk).result == first
+
+
+def test_another_worker_goes_on_tracking_exactly(user, short_squat_clip):
+    """The real backbone: chunks that move between worker processes give the landmarks one
+    worker gives, because the tracking state travels with the stored rows."""
+    from inference.decode import FrameStream
+
+    _, path = short_squat_clip
+    jpegs = [jpeg_of(f.rgb) for f in FrameStream(str(path))][:30]
+    batches = [
+        [frame_item(i / 10, jpeg) for i, jpeg in enumerate(jpegs) if lo <= i < hi]
+        for lo, hi in ((0, 10), (10, 20), (20, 30))
+    ]
+    one_worker = live_services.live_session_start(user=user)
+    moving = live_services.live_session_start(user=user)
+    try:
+        for batch in batches:
+            ingest(one_worker, batch)
+            live_ingest.forget_session(moving.pk)  # each chunk on a worker new to it
+            ingest(moving, batch)
+    finally:
+        live_ingest.forget_session(one_worker.pk)
+        live_ingest.forget_session(moving.pk)
+    same = live_services.live_sequence(stream=LiveStream.objects.get(session=one_worker))
+    moved = live_services.live_sequence(stream=LiveStream.objects.get(session=moving))
+    assert len(same) == len(moved) == 30 and same.present.all()
+    np.testing.assert_array_equal(moved.image, same.image)
+    np.testing.assert_array_equal(moved.world, same.world)
