@@ -14,7 +14,7 @@ from inference.decode import ANALYSIS_FPS
 from inference.landmarks import LandmarkSequence
 from inference.pose import PoseFrame
 from users.models import User
-from workouts import live_state, selectors
+from workouts import live_state, live_video, selectors
 from workouts.live_frames import pack_items, pack_rows, sequence_from_packed, trimmed, unpack_items
 from workouts.models import (
     LiveBatch,
@@ -84,6 +84,9 @@ def live_session_start(
             state=live_state.initial_state(),
             connection=connection,
         )
+    # Frames kept under this id can only be strays (a database restored to an older id
+    # sequence, say); they must not end up in this session's video.
+    live_video.discard_frames(session.pk)
     return session
 
 
