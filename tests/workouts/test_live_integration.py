@@ -99,7 +99,8 @@ def test_streamed_clip_is_saved_like_the_uploaded_clip(client_for, short_squat_c
         assert await closed_with(comm) == 4409
         return session_id, received_s, first, last, stopped
 
-    with running_worker(queues="celery,analysis,live"):
+    # Two worker processes: chunks move between them (pose tracking travels with the rows).
+    with running_worker(queues="celery,analysis,live", concurrency=2):
         started = time.monotonic()
         session_id, received_s, first, last, stopped = async_to_sync(scenario)()
         assert stopped["session"]["status"] in ("pending", "processing", "done")
@@ -127,6 +128,7 @@ def test_streamed_clip_is_saved_like_the_uploaded_clip(client_for, short_squat_c
             assert ours_rep == pytest.approx(theirs_rep, abs=GRID_STEP_S + 1e-6)
     assert live["total_kcal"] == pytest.approx(uploaded["total_kcal"], rel=0.02)
     assert live["body_metrics"] == uploaded["body_metrics"]
+    assert live["has_video"]  # the streamed frames, as a WebM file
     # And they describe the clip; the live counter saw the squats by the end of the stream.
     assert abs(live["reps_by_exercise"].get("squat", 0) - clip["reps"]) <= 1
     assert last["reps"] >= 1 or last["exercise"] == "squat", last
