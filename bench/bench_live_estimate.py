@@ -1,0 +1,91 @@
+"""How close the live estimate is to the saved result: every dataset clip's landmarks fed
+frame by frame to `inference.StreamingAnalyzer` (the rule the live workers use), comparing
+what a person would see at the end of the stream, and along the way, with the batch result
+saved on stop. Uses the landmark cache (fills it on first use, which runs the pose model).
+
+    .venv/bin/python bench/bench_live_estimate.py [--manifest M]
+
+Prints, over the clips with repetitions: how often the last live count equals the saved
+count or is within one of it; the mean absolute difference; how far the live count trails
+the saved rep times (each saved rep's end against the moment the live count reached it);
+and the live kcal at the end against the saved kcal. These compare the live view with the
+engine's own final answer, not with the dataset's labels (`python -m inference evaluate`
+does that).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+DATASET = Path(
+    os.environ.get("COACH_DATASET_DIR", REPO.parent / "shared" / "datasets" / "exercise-clips")
+)
+
+
+def stream_clip(seq, weights):
+    from inference.analyzer import StreamingAnalyzer, analyze_sequence
+
+    final = analyze_sequence(seq, weights=weights)
+    live = StreamingAnalyzer(fps=seq.fps, weights=weights, frame_size=seq.frame_size)
+    counts = [live.push(seq.frame(i)).reps_so_far for i in range(len(seq))]
+    return final, counts, live
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--manifest", default=str(DATASET / "manifest.json"))
+    a = ap.parse_args()
+    from inference.dataset import load_manifest
+    from inference.heads import load_weights
+    from inference.landmarks import cached_landmarks
+    from inference.pose import default_backbone
+
+    weights, backbone = load_weights(), default_backbone()
+    equal = within_one = clips = 0
+    diffs, lags, kcal_ratio = [], [], []
+    started = time.process_time()
+    for clip in load_manifest(a.manifest):
+        seq = cached_landmarks(clip.id, str(clip.video_path), backbone)
+        final, counts, live = stream_clip(seq, weights)
+        saved = sum(final.totals.reps_by_exercise.values())
+        if final.totals.kcal > 0:
+            kcal_ratio.append(live._live.kcal_so_far / final.totals.kcal)
+        if saved == 0:
+            continue
+        clips += 1
+        equal += counts[-1] == saved
+        within_one += abs(counts[-1] - saved) <= 1
+        diffs.append(abs(counts[-1] - saved))
+        rep_ends = sorted(end for b in final.bouts for _, end in b.rep_times_s)
+        for k, end in enumerate(rep_ends, start=1):
+            shown = next((i for i, c in enumerate(counts) if c >= k), None)
+            if shown is not None:
+                lags.append(shown / seq.fps - end)
+    backbone.close()
+    print(f"live estimate vs saved result, {clips} clips with repetitions:")
+    print(
+        f"  last live count = saved count: {equal / clips:.3f}; "
+        f"within one: {within_one / clips:.3f}"
+    )
+    print(f"  mean |last live count - saved count|: {statistics.mean(diffs):.2f} reps")
+    q = statistics.quantiles(lags, n=20)
+    print(
+        f"  the live count reaches each saved rep {statistics.median(lags):.1f} s after it ends "
+        f"(median; p90 {q[17]:.1f} s, {len(lags)} reps; negative: counted before the saved end)"
+    )
+    print(
+        f"  live kcal at the end / saved kcal: median {statistics.median(kcal_ratio):.3f} "
+        f"(p10 {statistics.quantiles(kcal_ratio, n=10)[0]:.3f})"
+    )
+    print(f"  CPU: {time.process_time() - started:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
