@@ -3,8 +3,10 @@ analysis grid, stored, and the live estimate brought up to date.
 
 A worker keeps a little per-session state (the pose backbone, whose tracking carries over
 from frame to frame, and the recent landmarks) in a small LRU. It is only a cache: a worker
-that has never seen the session rebuilds it from the database, so any worker can take any
-chunk.
+that has not run the session's previous chunk rebuilds it from the database (the stored
+landmarks, and the tracking state stored with them), so any worker can take any chunk and
+the landmarks are the ones a single worker would have found. The chunk's camera frames are
+kept for the session's video (workouts/live_video.py).
 """
 
 import threading
