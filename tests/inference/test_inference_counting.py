@@ -2,8 +2,9 @@ import numpy as np
 import pytest
 from inference_synth import FPS, alternating_sequence, squat_sequence
 
+from inference import counting
 from inference.counting import RepPrior, count_cycles, count_reps, default_prior
-from inference.features import FEATURE_DIM, mirror, sequence_features
+from inference.features import ANGLE_SLICE, FEATURE_DIM, mirror, sequence_features
 
 
 @pytest.mark.parametrize("n_reps,period", [(6, 2.5), (10, 1.2), (4, 4.0)])
@@ -61,3 +62,35 @@ def test_per_side_prior_splits_one_sided_cycles_only():
 def test_per_side_exercises_default_to_per_side_counting():
     assert default_prior("high_knees").cycles_per_rep == 0.5
     assert default_prior("squat") == RepPrior()
+
+
+def _alternating_features(n_moves=8, period_s=1.5, rest_s=2.0, fps=FPS):
+    """Feature matrix of alternating knee bends: the left knee bends on odd movements, the
+    right on even ones, so each knee repeats once per two movements and their sum once per
+    movement (alternating lunges)."""
+    n = int(round((2 * rest_s + n_moves * period_s) * fps))
+    t = np.arange(n) / fps - rest_s
+    active = (t >= 0) & (t < n_moves * period_s)
+    wave = np.where(active, np.sin(np.pi * t / period_s), 0.0)
+    feats = np.zeros((n, FEATURE_DIM), np.float32)
+    knees = ANGLE_SLICE.start + 6
+    feats[:, knees] = 1.0 - 0.5 * np.maximum(wave, 0.0)  # left knee: 1.0 = straight
+    feats[:, knees + 1] = 1.0 - 0.5 * np.maximum(-wave, 0.0)  # right knee
+    return feats
+
+
+def test_shorter_period_wins_when_nearly_as_periodic():
+    # Each knee alone is a clean signal at the left-right cycle; their sum repeats at every
+    # movement. Following the longer period would count 4 (half the movements).
+    feats = _alternating_features(n_moves=8)
+    rc = count_reps(feats, FPS)
+    assert rc.reps == 8
+    assert rc.period_s == pytest.approx(1.5, rel=0.15)
+    # ... and a per-side prior does not split a signal that is already once per side.
+    assert count_reps(feats, FPS, RepPrior(cycles_per_rep=0.5)).reps == 8
+
+
+def test_without_the_preference_the_longer_period_is_followed(monkeypatch):
+    # The same sequence with the preference disabled: the guard above is what makes it 8.
+    monkeypatch.setattr(counting, "PREFER_SHORT", 0.0)
+    assert count_reps(_alternating_features(n_moves=8), FPS).reps == 4
