@@ -1,10 +1,14 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 from inference_synth import FPS, alternating_sequence, squat_sequence
 
 from inference import counting
 from inference.counting import RepPrior, count_cycles, count_reps, default_prior
+from inference.dataset import Bout, Clip
 from inference.features import ANGLE_SLICE, FEATURE_DIM, mirror, sequence_features
+from inference.train import fit_rep_priors
 
 
 @pytest.mark.parametrize("n_reps,period", [(6, 2.5), (10, 1.2), (4, 4.0)])
@@ -94,3 +98,33 @@ def test_without_the_preference_the_longer_period_is_followed(monkeypatch):
     # The same sequence with the preference disabled: the guard above is what makes it 8.
     monkeypatch.setattr(counting, "PREFER_SHORT", 0.0)
     assert count_reps(_alternating_features(n_moves=8), FPS).reps == 4
+
+
+def _squat_clip(cid, n_moves, true_reps, seed):
+    seq, _ = squat_sequence(n_reps=n_moves, period_s=2.0, seed=seed)
+    bout = Bout(0.0, len(seq) / FPS, "squat", true_reps, None)
+    clip = Clip(
+        cid,
+        Path(f"{cid}.mp4"),
+        "squat",
+        true_reps,
+        "full_cycle",
+        None,
+        [bout],
+        cid,
+        "dev",
+        len(seq) / FPS,
+    )
+    return clip, seq
+
+
+def test_a_prior_is_learned_only_on_more_than_one_bout_of_evidence():
+    # Clips whose annotation counts one rep per two movements: a 2-cycles-per-rep prior
+    # fits them exactly, the neutral one is off by 100% per bout.
+    made = [_squat_clip(f"c{k}", 6, 3, seed=k) for k in range(3)]
+    seqs = {c.id: s for c, s in made}
+    clips = [c for c, _ in made]
+    one, _ = fit_rep_priors(clips[:1], seqs, ["squat"])
+    assert "squat" not in one  # one bout could be an annotation quirk
+    three, _ = fit_rep_priors(clips, seqs, ["squat"])
+    assert three["squat"].cycles_per_rep == 2.0
