@@ -27,6 +27,9 @@ from workouts.live_frames import (
 )
 
 CACHED_SESSIONS = 8
+# A source frame fills the grid frames since the previous one (a slow camera repeats
+# frames, as the file decoder does) unless the previous one is longer ago than this.
+MAX_HELD_S = 1.0
 HORIZON_FRAMES = int(live_state.HORIZON_S * ANALYSIS_FPS)
 
 
@@ -85,11 +88,16 @@ def _place(items: list[dict], stream, cache: _SessionCache):
     """Grid placement (the file decoder's rule) and poses of the frames that fill new grid
     frames; the others are not decoded at all. Also whether the pose backbone ran."""
     placed, bad_frames, size, posed = [], 0, None, False
-    next_frame = stream.frames
+    next_frame, previous_t = stream.frames, stream.received_s
     for item in items:
         last = grid_slot(item["t"])
         if last < next_frame:
             continue
+        if item["t"] - previous_t > MAX_HELD_S and last > next_frame:
+            # A gap in the stream (a dropped connection, a stalled camera): nothing was seen
+            # there. Holding the next picture over it would fake a still person, then a jump.
+            placed.append(live_services.Placed(next_frame, last - 1, None))
+            next_frame = last
         jpeg = item_jpeg(item)
         if jpeg is not None:
             rgb = decode_jpeg(jpeg)
@@ -102,7 +110,7 @@ def _place(items: list[dict], stream, cache: _SessionCache):
             pose = pose_frame(item["pose"])
             size = size or item.get("size")
         placed.append(live_services.Placed(next_frame, last, pose, jpeg))
-        next_frame = last + 1
+        next_frame, previous_t = last + 1, item["t"]
     return placed, bad_frames, size, posed
 
 

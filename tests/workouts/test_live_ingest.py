@@ -108,6 +108,16 @@ def test_a_slow_source_repeats_frames_as_the_file_decoder_does(backbone, live_se
     assert backbone.calls == 2
 
 
+def test_a_gap_in_the_stream_is_stored_as_nobody_seen(backbone, live_session):
+    # A dropped connection: nothing for 2 s, then frames again (across two batches).
+    ingest(live_session, [frame_item(i / 10, grey_jpeg(0)) for i in range(5)])
+    ingest(live_session, [frame_item(2.5, grey_jpeg(128)), frame_item(2.6, grey_jpeg(255))])
+    levels = stored_levels(live_session)
+    assert levels[:5] == [0.0] * 5
+    assert levels[5:25] == [None] * 20  # 0.5 s to 2.4 s: no picture, no person
+    assert levels[25:] == [0.5, 1.0]
+
+
 def test_an_undecodable_jpeg_is_reported_and_not_stored(backbone, live_session):
     update = ingest(
         live_session,
