@@ -34,8 +34,8 @@ def stream_clip(seq, weights):
 
     final = analyze_sequence(seq, weights=weights)
     live = StreamingAnalyzer(fps=seq.fps, weights=weights, frame_size=seq.frame_size)
-    counts = [live.push(seq.frame(i)).reps_so_far for i in range(len(seq))]
-    return final, counts, live
+    states = [live.push(seq.frame(i)) for i in range(len(seq))]
+    return final, states
 
 
 def main() -> None:
@@ -53,10 +53,11 @@ def main() -> None:
     started = time.process_time()
     for clip in load_manifest(a.manifest):
         seq = cached_landmarks(clip.id, str(clip.video_path), backbone)
-        final, counts, live = stream_clip(seq, weights)
+        final, states = stream_clip(seq, weights)
+        counts = [state.reps_so_far for state in states]
         saved = sum(final.totals.reps_by_exercise.values())
         if final.totals.kcal > 0:
-            kcal_ratio.append(live._live.kcal_so_far / final.totals.kcal)
+            kcal_ratio.append(states[-1].kcal_so_far / final.totals.kcal)
         if saved == 0:
             continue
         clips += 1

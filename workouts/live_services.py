@@ -104,15 +104,20 @@ def live_session_for_resume(*, user: User, session_id) -> WorkoutSession:
     return session
 
 
+def _locked_live_stream(session_id: int) -> LiveStream | None:
+    """The session's stream, locked until the transaction ends; None unless it is live."""
+    return (
+        LiveStream.objects.select_for_update()
+        .filter(session_id=session_id, session__status=SessionStatus.LIVE)
+        .first()
+    )
+
+
 def live_take_over(*, session_id: int, connection: str) -> LiveStream | None:
     """Makes `connection` the one streaming to the session (a resume); the stream, or None
     when the session is not live."""
     with transaction.atomic():
-        stream = (
-            LiveStream.objects.select_for_update()
-            .filter(session_id=session_id, session__status=SessionStatus.LIVE)
-            .first()
-        )
+        stream = _locked_live_stream(session_id)
         if stream is not None:
             stream.connection = connection
             stream.save(update_fields=["connection"])
@@ -167,11 +172,7 @@ def live_append(
     after them. One transaction (one commit) for all of it:
     a chunk costs few round trips. None when the session is not live."""
     with transaction.atomic():
-        stream = (
-            LiveStream.objects.select_for_update()
-            .filter(session_id=session_id, session__status=SessionStatus.LIVE)
-            .first()
-        )
+        stream = _locked_live_stream(session_id)
         if stream is None:
             return None
         start = stream.frames

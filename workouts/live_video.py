@@ -12,7 +12,7 @@ has no H.264 encoder, and VP8 plays in every current browser. Grid frames with n
 import logging
 import struct
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -76,8 +76,8 @@ def stored_chunks(session_id: int) -> list[tuple[int, str]]:
     return sorted(chunks)
 
 
-def discard_frames(session_id: int) -> None:
-    for _, name in stored_chunks(session_id):
+def discard_frames(session_id: int, chunks: list[tuple[int, str]] | None = None) -> None:
+    for _, name in stored_chunks(session_id) if chunks is None else chunks:
         default_storage.delete(name)
     try:
         default_storage.delete(frames_folder(session_id))  # the empty folder, where it is one
@@ -85,21 +85,29 @@ def discard_frames(session_id: int) -> None:
         pass
 
 
-def _grid_pictures(session_id: int, frames: int):
-    """The JPEG of every grid frame 0..frames-1 (None where none was kept)."""
-    pictures: list[bytes | None] = [None] * frames
-    for first, name in stored_chunks(session_id):
+def _grid_pictures(chunks: list[tuple[int, str]], frames: int) -> Iterator[bytes | None]:
+    """The JPEG of every grid frame 0..frames-1 in order (None where none was kept), reading
+    one chunk file at a time: an hour of pictures is over a gigabyte."""
+    next_frame = 0
+    for first, name in chunks:
         with default_storage.open(name, "rb") as handle:
-            for i, jpeg in enumerate(unpack_jpegs(handle.read())):
-                if 0 <= first + i < frames and jpeg is not None:
-                    pictures[first + i] = jpeg
-    return pictures
+            jpegs = unpack_jpegs(handle.read())
+        for frame, jpeg in enumerate(jpegs, start=first):
+            if next_frame <= frame < frames:
+                yield from [None] * (frame - next_frame)
+                yield jpeg
+                next_frame = frame + 1
+    yield from [None] * (frames - next_frame)
 
 
 def encode_video(
-    pictures: list[bytes | None], path: Path, progress: Callable[[float], None] | None = None
+    pictures: Iterable[bytes | None],
+    path: Path,
+    progress: Callable[[float], None] | None = None,
+    count: int | None = None,
 ) -> bool:
-    """Writes the pictures as a WebM file at the analysis rate; False when none decodes."""
+    """Writes the pictures as a WebM file at the analysis rate; False when none decodes.
+    `count` (how many pictures there are) scales `progress`."""
     import cv2
 
     writer, size, last = None, None, None
@@ -123,8 +131,8 @@ def encode_video(
                 last = fitted(frame)
             if writer is not None:
                 writer.write(last)
-            if progress is not None and i % 50 == 0:
-                progress(i / max(1, len(pictures)))
+            if progress is not None and count and i % 50 == 0:
+                progress(i / count)
     finally:
         if writer is not None:
             writer.release()
@@ -136,11 +144,12 @@ def attach_video(
 ) -> bool:
     """Encodes the kept frames into the session's video and discards them; False when the
     session kept none (landmarks-only streams, or a video attached already)."""
-    if session.video or not stored_chunks(session.pk):
+    chunks = [] if session.video else stored_chunks(session.pk)
+    if not chunks:
         return False
     with tempfile.TemporaryDirectory(prefix="coach-live-video-") as folder:
         path = Path(folder) / "live.webm"
-        if not encode_video(_grid_pictures(session.pk, frames), path, progress):
+        if not encode_video(_grid_pictures(chunks, frames), path, progress, count=frames):
             return False
         with open(path, "rb") as handle:
             session.video.save("live.webm", File(handle), save=False)
@@ -150,5 +159,5 @@ def attach_video(
     if not stored:  # deleted meanwhile (or attached by another run): keep no orphan file
         default_storage.delete(session.video.name)
         return False
-    discard_frames(session.pk)
+    discard_frames(session.pk, chunks)
     return True

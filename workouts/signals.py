@@ -9,15 +9,16 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
 from workouts import live_video
-from workouts.models import ChunkedUpload, WorkoutSession
+from workouts.models import ChunkedUpload, SessionSource, WorkoutSession
 from workouts.services import delete_file_after_commit
 
 
 @receiver(post_delete, sender=WorkoutSession)
 def delete_session_video(sender, instance: WorkoutSession, **kwargs):
     delete_file_after_commit(instance.video)
-    session_id = instance.pk  # and a live session's kept frames, if any
-    transaction.on_commit(lambda: live_video.discard_frames(session_id))
+    if instance.source == SessionSource.LIVE:  # and its kept frames, if it has any left
+        session_id = instance.pk
+        transaction.on_commit(lambda: live_video.discard_frames(session_id))
 
 
 @receiver(post_delete, sender=ChunkedUpload)

@@ -16,7 +16,7 @@ from coach.api.openapi import file_too_large_response
 from coach.api.ranges import ranged_file_response
 from workouts import selectors, services
 from workouts.filters import SessionFilter
-from workouts.models import SessionSource, SessionStatus, WorkoutSession
+from workouts.models import IN_FLIGHT_STATUSES, SessionSource, WorkoutSession
 from workouts.serializers import (
     SessionDetailSerializer,
     SessionSerializer,
@@ -148,7 +148,7 @@ class SessionVideoApi(OwnedSessionMixin, generics.GenericAPIView):
 def _missing_video_reason(session) -> str:
     if session.video_deleted_at is not None or session.source != SessionSource.LIVE:
         return "The video of this session is no longer stored."
-    if session.status in (SessionStatus.LIVE, SessionStatus.PENDING, SessionStatus.PROCESSING):
+    if session.status in IN_FLIGHT_STATUSES:
         return "The video of a live session is made from its frames when it is analysed."
     return "This live session sent pose landmarks, not camera frames, so it has no video."
 
