@@ -205,7 +205,7 @@ class StreamingAnalyzer:
     def _refresh_live(self) -> None:
         now = self.frames / self.fps
         start = max(0, self.frames - int(self.LIVE_HORIZON_S * self.fps))
-        res = analyze_sequence(self._sequence(start), self.body, self.weights)
+        res = analyze_sequence(self._sequence(start), self.body, self.weights.for_live)
         self._tally = live.tally(self._tally, res, start / self.fps, now)
         self._live = LiveState(
             now,

@@ -20,6 +20,8 @@ import numpy as np
 
 from .features import (
     ANGLE_SLICE,
+    IMAGE_HEIGHT_POINTS,
+    IMAGE_HEIGHT_SLICE,
     IMAGE_MOTION_SLICE,
     N_STATIC,
     POSTURE_SLICE,
@@ -43,6 +45,18 @@ VELOCITY_COLUMNS = np.concatenate(
 )
 QUANTILES = (10, 50, 90)
 MIN_FRAMES = 10
+_CENTRE_POINTS = [k for k, p in enumerate(IMAGE_HEIGHT_POINTS) if isinstance(p, str)]
+_SIDE_PAIRS = [(3, 4), (5, 6)]  # (left, right) wrists, ankles in IMAGE_HEIGHT_POINTS
+
+
+def image_travel(heights: np.ndarray) -> np.ndarray:
+    """How far each part of the body travels up and down in the picture (10-90% range in
+    median torso lengths, log): nose, shoulders, hips, then wrists and ankles as (less,
+    more moving side), so a mirror image gives the same numbers."""
+    q = np.percentile(heights[:, :-1], (10, 90), axis=0)
+    r = (q[1] - q[0]) / max(float(np.median(heights[:, -1])), 0.02)
+    sides = [f(r[a], r[b]) for a, b in _SIDE_PAIRS for f in (min, max)]
+    return np.log(0.05 + np.concatenate([r[_CENTRE_POINTS], sides]))
 
 
 def descriptor(feats: np.ndarray, usable: np.ndarray) -> np.ndarray | None:
@@ -54,7 +68,8 @@ def descriptor(feats: np.ndarray, usable: np.ndarray) -> np.ndarray | None:
     q = np.percentile(st, QUANTILES, axis=0)
     vel = np.abs(f[:, VELOCITY_COLUMNS]).mean(axis=0)
     im = f[:, IMAGE_MOTION_SLICE].std(axis=0)
-    return np.concatenate([q.ravel(), q[-1] - q[0], vel, im]).astype(np.float32)
+    travel = image_travel(f[:, IMAGE_HEIGHT_SLICE])
+    return np.concatenate([q.ravel(), q[-1] - q[0], vel, im, travel]).astype(np.float32)
 
 
 def fit(x: np.ndarray, y: np.ndarray, n_classes: int, steps=400, weight_decay=3e-2, seed=0):

@@ -185,6 +185,7 @@ def cmd_evaluate(a) -> int:
         folds=a.folds,
         steps=a.steps,
         reuse_folds=a.reuse_folds,
+        jobs=a.jobs,
         log=lambda *x, **k: print(*x, file=sys.stderr),
     )
     if a.json:
@@ -224,6 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--reuse-folds",
         action="store_true",
         help="keep/reuse fold models in .cache/folds (iterate on post-processing)",
+    )
+    ev.add_argument(
+        "--jobs", type=int, default=1, help="folds run in this many processes (e.g. 2 on 2 cores)"
     )
     ev.set_defaults(fn=cmd_evaluate)
     return p

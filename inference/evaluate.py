@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import multiprocessing
 import time
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -198,7 +200,14 @@ def _recipe_fingerprint() -> str:
     for fn in (train.frame_labels, train._clip_versions, train.build_training_set):
         h.update(inspect.getsource(fn).encode())
     h.update(inspect.getsource(train.fit_classifier).encode())
-    consts = (train.N_AUGMENT, train.TRAIN_STRIDE, train.BATCH, train.SEED, train.SYNTHETIC)
+    consts = (
+        train.N_AUGMENT,
+        train.TRAIN_STRIDE,
+        train.BATCH,
+        train.SEED,
+        train.SYNTHETIC,
+        train.ENSEMBLE,
+    )
     h.update(repr(consts).encode())
     return h.hexdigest()[:12]
 
@@ -237,48 +246,53 @@ def _fold_weights(k, train, seqs, vocab, steps, reuse, log, prebuilt=None, bout_
     return w
 
 
-def evaluate(
-    manifest: str, folds: int = N_FOLDS, steps: int = STEPS, log=print, reuse_folds=False
-) -> dict:
-    torch.set_num_threads(1)  # 2 threads on a shared 2-core box spin and run slower
-    clips, seqs = load_clips(manifest, log)
-    clips = [c for c in clips if c.split == "dev"]
-    vocab = exercise_labels(clips) + [IDLE]
-    by_id = {c.id: c for c in clips}
-    rows = []
-    analysis_s = 0.0
-    built = []
+class _FoldRunner:
+    """Everything the folds share (clips, landmarks, augmented training sets built once, on
+    first need); `run(k)` trains fold k's model and scores its held-out clips."""
 
-    def prebuilt():  # the augmented training set of all clips, built once, on first need
-        if not built:
-            built.append(build_training_set(clips, seqs, vocab))
-        return built[0]
+    def __init__(self, manifest: str, folds: int, steps: int, reuse_folds: bool, log=print):
+        torch.set_num_threads(1)  # 2 threads on a shared 2-core box spin and run slower
+        clips, self.seqs = load_clips(manifest, log)
+        self.clips = [c for c in clips if c.split == "dev"]
+        self.vocab = exercise_labels(self.clips) + [IDLE]
+        self.by_id = {c.id: c for c in self.clips}
+        self.folds = repo_folds(self.clips, folds)
+        self.steps, self.reuse, self.log = steps, reuse_folds, log
+        self._built, self._bouts = [], []
 
-    bouts_built = []
+    def prebuilt(self):  # the augmented training set of all clips
+        if not self._built:
+            self._built.append(build_training_set(self.clips, self.seqs, self.vocab))
+        return self._built[0]
 
-    def bout_set():  # the same for the bout classifier
-        if not bouts_built:
-            bouts_built.append(build_bout_set(clips, seqs, vocab))
-        return bouts_built[0]
+    def bout_set(self):  # the same for the bout classifier
+        if not self._bouts:
+            self._bouts.append(build_bout_set(self.clips, self.seqs, self.vocab))
+        return self._bouts[0]
 
-    for k, held in enumerate(repo_folds(clips, folds)):
+    def run(self, k: int) -> tuple[list[dict], float]:
+        held = self.folds[k]
         held_set = set(held)
-        train = [c for c in clips if c.id not in held_set]
-        log(
-            f"fold {k + 1}/{folds}: train {len(train)} clips, test {len(held)} clips "
-            f"({len({by_id[i].source_repo for i in held})} repos)"
+        train = [c for c in self.clips if c.id not in held_set]
+        self.log(
+            f"fold {k + 1}/{len(self.folds)}: train {len(train)} clips, test {len(held)} clips "
+            f"({len({self.by_id[i].source_repo for i in held})} repos)"
         )
-        w = _fold_weights(k, train, seqs, vocab, steps, reuse_folds, log, prebuilt, bout_set)
+        w = _fold_weights(
+            k, train, self.seqs, self.vocab, self.steps, self.reuse, self.log,
+            self.prebuilt, self.bout_set,
+        )  # fmt: skip
+        rows, analysis_s = [], 0.0
         for cid in held:
-            c = by_id[cid]
+            c, seq = self.by_id[cid], self.seqs[cid]
             t0 = time.perf_counter()
-            res = analyze_sequence(seqs[cid], weights=w)
+            res = analyze_sequence(seq, weights=w)
             analysis_s += time.perf_counter() - t0
             row = clip_metrics(c, res)
-            feats, _ = sequence_features(seqs[cid])
+            feats, _ = sequence_features(seq)
             row["baseline_reps"] = baseline_count(feats, c.label)
             # Counting alone: the class-aware counter on the TRUE bouts of the clip's label.
-            fps = seqs[cid].fps
+            fps = seq.fps
             row["oracle_reps"] = sum(
                 count_reps(
                     feats[int(b.start * fps) : int(np.ceil(b.end * fps))], fps, w.prior(c.label)
@@ -288,6 +302,43 @@ def evaluate(
             )
             row["fold"] = k
             rows.append(row)
+        return rows, analysis_s
+
+
+_WORKER: _FoldRunner | None = None
+
+
+def _start_worker(manifest, folds, steps, reuse_folds):
+    global _WORKER
+    _WORKER = _FoldRunner(manifest, folds, steps, reuse_folds, log=lambda *a, **k: None)
+
+
+def _run_in_worker(k: int):
+    return _WORKER.run(k)
+
+
+def evaluate(
+    manifest: str,
+    folds: int = N_FOLDS,
+    steps: int = STEPS,
+    log=print,
+    reuse_folds=False,
+    jobs: int = 1,
+) -> dict:
+    """`jobs` > 1 runs folds in that many processes (spawned, so no pose graph or torch
+    thread pool is inherited), each with one torch thread."""
+    runner = _FoldRunner(manifest, folds, steps, reuse_folds, log)
+    clips = runner.clips
+    if jobs > 1:
+        ctx = multiprocessing.get_context("spawn")
+        args = (manifest, folds, steps, reuse_folds)
+        with ProcessPoolExecutor(jobs, ctx, _start_worker, args) as pool:
+            log(f"{folds} folds in {jobs} processes")
+            parts = list(pool.map(_run_in_worker, range(folds)))
+    else:
+        parts = [runner.run(k) for k in range(folds)]
+    rows = [r for part, _ in parts for r in part]
+    analysis_s = sum(t for _, t in parts)
     summary = summarise(rows)
     sp = speed_from_cache(clips)
     if sp["video_s"]:

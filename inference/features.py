@@ -120,7 +120,19 @@ N_BASE = 2 * N_STATIC + N_IMAGE_MOTION + 1  # + velocities + present flag
 #: (lying on the back vs the front), limb directions relative to the torso, joint heights,
 #: distances; then its velocities.
 N_POSTURE = 1 + 2 * len(LIMBS) + len(HEIGHT_JOINTS) + len(DISTANCES)
-FEATURE_DIM = N_BASE + 2 * N_POSTURE
+#: Image heights (appended last): how high nose, shoulders, hips, wrists and ankles are in
+#: the picture (frame heights, up = larger), then the torso's length in the picture. Their
+#: absolute values say where the camera stands; the range of a height over a bout, in
+#: torso lengths, says which parts of the body travel (pull-up: shoulders, not hands;
+#: press: hands, not shoulders; jump: ankles), which hip-centred world joints cannot show.
+#: Used by the whole-bout classifier only (bout_classifier.image_travel).
+IMAGE_HEIGHT_POINTS = ["nose", "sh", "hip", L_WR, R_WR, L_AN, R_AN]
+N_IMAGE_HEIGHT = len(IMAGE_HEIGHT_POINTS) + 1
+#: Vertical speed in the picture (torso lengths / s) of the points IMAGE_MOTION lacks, for
+#: the window classifier: the ankles leave the floor only in a jump, the head and
+#: shoulders rise in a pull-up and stay put in a press.
+IMAGE_SPEED_POINTS = ["nose", "sh", L_AN, R_AN]
+FEATURE_DIM = N_BASE + 2 * N_POSTURE + N_IMAGE_HEIGHT + len(IMAGE_SPEED_POINTS)
 
 # Slices used elsewhere (counting picks signals from these).
 POS_SLICE = slice(0, N_POS)
@@ -130,6 +142,8 @@ STATIC_SLICE = slice(0, N_STATIC)
 IMAGE_MOTION_SLICE = slice(2 * N_STATIC, 2 * N_STATIC + N_IMAGE_MOTION)
 PRESENT_COL = N_BASE - 1
 POSTURE_SLICE = slice(N_BASE, N_BASE + N_POSTURE)
+IMAGE_HEIGHT_SLICE = slice(N_BASE + 2 * N_POSTURE, N_BASE + 2 * N_POSTURE + N_IMAGE_HEIGHT)
+IMAGE_SPEED_SLICE = slice(IMAGE_HEIGHT_SLICE.stop, FEATURE_DIM)
 
 #: Columns the exercise classifier sees: everything except the raw canonical joint
 #: positions and their velocities. Positions describe one person's build and one camera
@@ -140,7 +154,13 @@ LEGACY_CLASSIFIER_COLUMNS = np.array(
 )
 #: The posture block is mirror-invariant by construction (left/right swap places, values
 #: keep their sign) and independent of camera yaw and the person's size.
-CLASSIFIER_COLUMNS = np.concatenate([LEGACY_CLASSIFIER_COLUMNS, np.arange(N_BASE, FEATURE_DIM)])
+CLASSIFIER_COLUMNS = np.concatenate(
+    [
+        LEGACY_CLASSIFIER_COLUMNS,
+        np.arange(N_BASE, N_BASE + 2 * N_POSTURE),
+        np.arange(IMAGE_SPEED_SLICE.start, IMAGE_SPEED_SLICE.stop),
+    ]
+)
 
 
 def mirror(seq: LandmarkSequence) -> LandmarkSequence:
@@ -245,21 +265,45 @@ def posture_features(world: np.ndarray) -> np.ndarray:
     return np.concatenate(cols, axis=1).astype(np.float32)
 
 
-def image_motion(image: np.ndarray, aspect: float, fps: float) -> np.ndarray:
-    """Vertical speed of mid-hip and wrists in the image, in torso lengths per second."""
+def _image_torso_scale(image: np.ndarray, aspect: float) -> np.ndarray:
+    """Torso length in the image (frame heights), per frame, smoothed.
+
+    Torso length in the image is noisy frame to frame; a running median would need the
+    future, so a causal exponential average keeps streaming == batch trivially."""
     ih = (image[:, L_HIP, :2] + image[:, R_HIP, :2]) / 2
     ish = (image[:, L_SH, :2] + image[:, R_SH, :2]) / 2
     torso_px = np.linalg.norm((ish - ih) * np.array([aspect, 1.0]), axis=-1)
-    # Torso length in the image is noisy frame to frame; a running median would need the
-    # future, so use a causal exponential average to keep streaming == batch trivially.
     scale = np.empty_like(torso_px)
     acc = None
     for i, v in enumerate(torso_px):
         acc = v if acc is None else 0.9 * acc + 0.1 * v
         scale[i] = max(acc, 0.02)
+    return scale
+
+
+def image_motion(image: np.ndarray, scale: np.ndarray, fps: float) -> np.ndarray:
+    """Vertical speed of mid-hip and wrists in the image, in torso lengths per second
+    (`scale`: `_image_torso_scale`)."""
+    ih = (image[:, L_HIP, :2] + image[:, R_HIP, :2]) / 2
     ys = np.stack([ih[:, 1], image[:, L_WR, 1], image[:, R_WR, 1]], axis=1)
     dy = np.vstack([np.zeros((1, 3)), np.diff(ys, axis=0)]) * fps
     return (-dy / scale[:, None]).astype(np.float32)
+
+
+def image_heights(image: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Height of IMAGE_HEIGHT_POINTS in the picture (frame heights, up = larger) and the
+    torso length `scale` (a per-frame ratio would move still joints whenever the torso's
+    length in the picture changes, e.g. leaning forward)."""
+
+    def y(k):
+        if k == "sh":
+            return (image[:, L_SH, 1] + image[:, R_SH, 1]) / 2
+        if k == "hip":
+            return (image[:, L_HIP, 1] + image[:, R_HIP, 1]) / 2
+        return image[:, NOSE if k == "nose" else k, 1]
+
+    ys = np.stack([-y(k) for k in IMAGE_HEIGHT_POINTS] + [scale], axis=1)
+    return ys.astype(np.float32)
 
 
 def sequence_features(seq: LandmarkSequence) -> tuple[np.ndarray, np.ndarray]:
@@ -279,7 +323,8 @@ def sequence_features(seq: LandmarkSequence) -> tuple[np.ndarray, np.ndarray]:
     edge = np.concatenate([[True], usable[1:] != usable[:-1]]) | ~usable
     vel[edge] = 0.0
     vel = np.clip(vel, -20, 20)
-    im = image_motion(image, aspect, seq.fps)
+    scale = _image_torso_scale(image, aspect)
+    im = image_motion(image, scale, seq.fps)
     im[edge] = 0.0
     im = np.clip(im, -20, 20)
     post = posture_features(world)
@@ -287,8 +332,23 @@ def sequence_features(seq: LandmarkSequence) -> tuple[np.ndarray, np.ndarray]:
     post_vel = np.vstack([np.zeros((1, post.shape[1]), np.float32), np.diff(post, axis=0)])
     post_vel = np.clip(post_vel * seq.fps, -20, 20)
     post_vel[edge] = 0.0
+    heights = image_heights(image, scale)
+    heights[~usable] = 0.0
+    cols = [IMAGE_HEIGHT_POINTS.index(k) for k in IMAGE_SPEED_POINTS]
+    speed = np.vstack([np.zeros((1, len(cols))), np.diff(heights[:, cols], axis=0)])
+    speed = np.clip(speed * seq.fps / scale[:, None], -20, 20)
+    speed[edge] = 0.0
     feats = np.concatenate(
-        [st, vel / 10.0, im / 10.0, usable[:, None].astype(np.float32), post, post_vel / 10.0],
+        [
+            st,
+            vel / 10.0,
+            im / 10.0,
+            usable[:, None].astype(np.float32),
+            post,
+            post_vel / 10.0,
+            heights,
+            speed / 10.0,
+        ],
         axis=1,
     )
     return np.nan_to_num(feats).astype(np.float32), usable

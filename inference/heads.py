@@ -13,7 +13,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +63,23 @@ def window_logits(x: np.ndarray, params: dict) -> np.ndarray:
     return pooled @ params["head.weight"].T + params["head.bias"]
 
 
+def member_prefix(i: int) -> str:
+    """Key prefix of the i-th window classifier of an ensemble in `EngineWeights.params`."""
+    return f"member{i}."
+
+
+def classifier_members(params: dict) -> list[dict]:
+    """The window classifiers in `params`, each as window_logits' parameter dict: the
+    members of an ensemble, or the single unprefixed network of older weight files."""
+    if "conv0.weight" in params:
+        return [params]
+    members = []
+    while f"{member_prefix(len(members))}conv0.weight" in params:
+        pre = member_prefix(len(members))
+        members.append({k[len(pre) :]: v for k, v in params.items() if k.startswith(pre)})
+    return members
+
+
 @dataclass
 class EngineWeights:
     labels: list[str]  # classifier outputs: exercises + IDLE
@@ -78,6 +96,23 @@ class EngineWeights:
     @property
     def exercises(self) -> list[str]:
         return [lab for lab in self.labels if lab != IDLE]
+
+    @property
+    def classifiers(self) -> list[dict]:
+        """Parameters of each window classifier (an ensemble is averaged)."""
+        return classifier_members(self.params)
+
+    @cached_property
+    def for_live(self) -> EngineWeights:
+        """The same weights with only the first window classifier of an ensemble, for live
+        estimates: they re-analyse the last 30 s every second, where three members would
+        triple the classifier's share of the CPU. Saved results use every member."""
+        members = self.classifiers
+        if len(members) <= 1:
+            return self
+        others = {k: v for k, v in self.params.items() if not k.startswith("member")}
+        params = {**others, **{member_prefix(0) + k: v for k, v in members[0].items()}}
+        return replace(self, params=params, version=f"{self.version}-live")
 
     @property
     def has_bout_classifier(self) -> bool:
@@ -159,7 +194,8 @@ def window_starts(n: int, window: int = WINDOW, stride: int = STRIDE) -> list[in
 def frame_probabilities(
     feats: np.ndarray, usable: np.ndarray, w: EngineWeights, batch: int = 256
 ) -> np.ndarray:
-    """Per-frame class probabilities (N, C): mean over the windows covering each frame."""
+    """Per-frame class probabilities (N, C): mean over the windows covering each frame
+    (and over the members of an ensemble)."""
     n = len(feats)
     c = len(w.labels)
     if n == 0:
@@ -169,13 +205,15 @@ def frame_probabilities(
         x = np.concatenate([x, np.repeat(x[-1:], WINDOW - n, axis=0)])
     starts = window_starts(len(x))
     wins = np.stack([x[s : s + WINDOW] for s in starts]).astype(np.float32)
-    probs = []
-    for i in range(0, len(wins), batch):
-        logits = window_logits(wins[i : i + batch], w.params)
-        logits -= logits.max(axis=1, keepdims=True)
-        e = np.exp(logits)
-        probs.append(e / e.sum(axis=1, keepdims=True))
-    probs = np.concatenate(probs)
+    probs = np.zeros((len(wins), c))
+    members = w.classifiers
+    for params in members:
+        for i in range(0, len(wins), batch):
+            logits = window_logits(wins[i : i + batch], params)
+            logits -= logits.max(axis=1, keepdims=True)
+            e = np.exp(logits)
+            probs[i : i + batch] += e / e.sum(axis=1, keepdims=True)
+    probs /= len(members)
     acc = np.zeros((len(x), c), np.float64)
     cnt = np.zeros(len(x))
     for s, p in zip(starts, probs, strict=True):

@@ -38,14 +38,15 @@ class WindowClassifier(nn.Module):
         return self.head(pooled)
 
 
-def state_to_numpy(model: WindowClassifier) -> dict:
-    """Parameters in the layout `heads.window_logits` expects."""
+def state_to_numpy(model: WindowClassifier, prefix: str = "") -> dict:
+    """Parameters in the layout `heads.window_logits` expects (keys start with `prefix`:
+    `heads.member_prefix(i)` for the i-th member of an ensemble)."""
     sd = {k: v.detach().cpu().float().numpy() for k, v in model.state_dict().items()}
     convs = sorted({k.split(".")[1] for k in sd if k.startswith("net.")}, key=int)
     out = {}
     for i, idx in enumerate(convs):
-        out[f"conv{i}.weight"] = sd[f"net.{idx}.weight"]
-        out[f"conv{i}.bias"] = sd[f"net.{idx}.bias"]
-    out["head.weight"] = sd["head.1.weight"]
-    out["head.bias"] = sd["head.1.bias"]
+        out[f"{prefix}conv{i}.weight"] = sd[f"net.{idx}.weight"]
+        out[f"{prefix}conv{i}.bias"] = sd[f"net.{idx}.bias"]
+    out[f"{prefix}head.weight"] = sd["head.1.weight"]
+    out[f"{prefix}head.bias"] = sd["head.1.bias"]
     return out

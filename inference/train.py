@@ -20,7 +20,7 @@ from .bout_classifier import fit as fit_bout_classifier
 from .counting import RepPrior, count_reps, default_prior
 from .dataset import NON_EXERCISE, Clip, exercise_labels, load_manifest
 from .features import CLASSIFIER_COLUMNS, mirror, sequence_features
-from .heads import IDLE, WINDOW, EngineWeights
+from .heads import IDLE, WINDOW, EngineWeights, member_prefix
 from .landmarks import LandmarkSequence, cached_landmarks
 from .model import WindowClassifier, state_to_numpy
 from .pose import default_backbone
@@ -31,6 +31,10 @@ TRAIN_STRIDE = 3
 STEPS = 1200
 BATCH = 128
 SEED = 1234
+#: Window classifiers trained from different seeds, whose probabilities are averaged. Three
+#: instead of one: cross-validated label accuracy 0.760 -> 0.791 (same folds, same
+#: everything else); each member costs ~15 ms of CPU per 55 windows at analysis.
+ENSEMBLE = 3
 SYNTHETIC = True  # add synthetic clips for exercises with too few real examples (synth.py)
 BOUT_AUGMENT = 4  # augmented copies per clip for the bout classifier
 BOUT_SYNTHETIC = 12  # synthetic clips per label for the bout classifier
@@ -275,13 +279,15 @@ def train_weights(
             f"  {len(starts)} training windows from {len(clips)} clips "
             f"({time.perf_counter() - t0:.0f}s)"
         )
-    model, mean, std = fit_classifier(
-        feats, starts, ys, len(labels), steps=steps, seed=seed, log=log, rows=rows
-    )
+    params = {}
+    for i in range(ENSEMBLE):
+        model, mean, std = fit_classifier(
+            feats, starts, ys, len(labels), steps=steps, seed=seed + i, log=log, rows=rows
+        )
+        params.update(state_to_numpy(model, prefix=member_prefix(i)))
     priors, typical = fit_rep_priors(clips, seqs, labels)
     if bout_set is None:
         bout_set = build_bout_set(clips, seqs, labels, seed=seed)
-    params = state_to_numpy(model)
     params.update(fit_bout_params(clips, labels, bout_set, seed=seed))
     return EngineWeights(
         labels=labels,

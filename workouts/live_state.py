@@ -6,6 +6,7 @@ chunk of a session and carry on where the previous one left off.
 """
 
 from inference import analyze_sequence, live
+from inference.heads import load_weights
 from inference.landmarks import LandmarkSequence
 
 HORIZON_S = live.HORIZON_S
@@ -23,7 +24,7 @@ def refreshed(state: dict, window: LandmarkSequence, window_start: int, body: di
     """A new state from the engine's view of `window` (grid frames from `window_start` to
     the newest one)."""
     frames = window_start + len(window)
-    result = analyze_sequence(window, body)
+    result = analyze_sequence(window, body, load_weights().for_live)
     tally = live.tally(
         live.LiveTally.from_dict(state), result, window_start / window.fps, frames / window.fps
     )

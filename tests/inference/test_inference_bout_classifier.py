@@ -23,6 +23,36 @@ def test_descriptor_is_finite_and_needs_enough_frames():
     assert bout_classifier.descriptor(f, np.zeros_like(u)) is None
 
 
+def _heights(points_y, torso):
+    """image_heights-like columns: heights (up = larger) of the 7 points, then the torso."""
+    return np.column_stack([-np.asarray(points_y).T, torso]).astype(np.float32)
+
+
+def test_image_travel_says_which_parts_move_in_the_picture():
+    t = np.linspace(0, 4 * np.pi, 80)
+    still = np.full(80, 0.5)
+    wave = 0.5 + 0.1 * np.sin(t)  # 0.1 frame heights up and down = 0.4 torso lengths
+    # a press: hands move, shoulders, hips and feet stay; the torso looks shorter and
+    # longer in the picture as the person leans (a per-frame ratio would move every joint)
+    torso = 0.25 + 0.05 * np.sin(t / 2)
+    press = bout_classifier.image_travel(
+        _heights([still, still, still, wave, wave, still, still], torso)
+    )
+    travel = np.exp(press) - 0.05
+    assert travel[:3].max() < 0.01  # nose, shoulders, hips
+    assert travel[3:5].min() > 0.3  # both wrists (less and more moving side)
+    assert travel[5:].max() < 0.01  # ankles
+    # a jump: everything rises and falls together, ankles included
+    jump = np.exp(bout_classifier.image_travel(_heights([wave] * 7, np.full(80, 0.25)))) - 0.05
+    assert jump.min() > 0.5
+    # one-sided movement gives the same numbers as its mirror image
+    left = _heights([still, still, still, wave, still, still, still], torso)
+    right = _heights([still, still, still, still, wave, still, still], torso)
+    np.testing.assert_allclose(
+        bout_classifier.image_travel(left), bout_classifier.image_travel(right)
+    )
+
+
 def test_fit_separates_two_movements_it_was_shown():
     xs, ys = [], []
     for seed in range(6):

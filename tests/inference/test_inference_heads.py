@@ -40,3 +40,52 @@ def test_weights_without_a_column_list_use_the_legacy_columns(tiny_weights):
     old = EngineWeights.from_bytes(buf.getvalue())
     np.testing.assert_array_equal(old.columns, LEGACY_CLASSIFIER_COLUMNS)
     assert set(LEGACY_CLASSIFIER_COLUMNS) < set(CLASSIFIER_COLUMNS)
+
+
+def _weights(params, dim, labels):
+    return EngineWeights(
+        labels=labels,
+        feat_mean=np.zeros(dim, np.float32),
+        feat_std=np.ones(dim, np.float32),
+        params=params,
+    )
+
+
+def test_an_ensemble_averages_its_members_probabilities(tiny_weights):
+    """Members are stored under member prefixes; the frame probabilities of the ensemble
+    are the mean of each member's."""
+    from inference.features import FEATURE_DIM
+    from inference.heads import frame_probabilities, member_prefix
+
+    dim, labels = len(tiny_weights.columns), tiny_weights.labels
+    torch.manual_seed(5)
+    a, b = WindowClassifier(dim, len(labels)), WindowClassifier(dim, len(labels))
+    ens = {**state_to_numpy(a, member_prefix(0)), **state_to_numpy(b, member_prefix(1))}
+    feats = np.random.default_rng(3).normal(size=(70, FEATURE_DIM)).astype(np.float32)
+    usable = np.ones(70, bool)
+    pa = frame_probabilities(feats, usable, _weights(state_to_numpy(a), dim, labels))
+    pb = frame_probabilities(feats, usable, _weights(state_to_numpy(b), dim, labels))
+    both = _weights(ens, dim, labels)
+    assert len(both.classifiers) == 2
+    np.testing.assert_allclose(frame_probabilities(feats, usable, both), (pa + pb) / 2, atol=1e-6)
+    assert not np.allclose(pa, pb)  # the members differ, so the mean is not one of them
+    # a single unprefixed network (weight files before ensembles) is a one-member ensemble
+    assert len(tiny_weights.classifiers) == 1
+
+
+def test_live_estimates_use_the_first_member_only(tiny_weights):
+    from inference.heads import member_prefix
+
+    dim, labels = len(tiny_weights.columns), tiny_weights.labels
+    params = {"bout.weight": np.ones((3, 4), np.float32)}
+    for i in range(3):
+        torch.manual_seed(i)
+        params.update(state_to_numpy(WindowClassifier(dim, len(labels)), member_prefix(i)))
+    w = _weights(params, dim, labels)
+    live = w.for_live
+    assert len(live.classifiers) == 1 and live.has_bout_classifier
+    np.testing.assert_array_equal(
+        live.classifiers[0]["conv0.weight"], w.classifiers[0]["conv0.weight"]
+    )
+    assert w.for_live is live  # derived once per weights object
+    assert tiny_weights.for_live is tiny_weights
