@@ -23,10 +23,11 @@ from .features import mirror, sequence_features
 from .heads import EngineWeights, frame_probabilities, load_weights
 from .landmarks import LandmarkSequence
 from .pose import N_LANDMARKS, PoseBackbone, default_backbone
-from .postprocess import make_bout, refine_with_motion, segment
+from .postprocess import make_bout, refine_with_motion, segment, stretch_repetitions
 from .result import AnalysisResult, BodyMetricsUsed, ModelInfo, Totals
 
 MODEL_NAME = "coach-skeleton-tcn"
+COUNT_STRETCHES = True  # count back-to-back moving bouts together (stretch_repetitions)
 
 
 def _body(body) -> tuple[dict, list[str]]:
@@ -74,7 +75,11 @@ def analyze_sequence(
         probs, usable, weights.labels, seq.fps, _bout_probs(weights, feats, mirrored, usable)
     )
     segs = refine_with_motion(segs, probs, feats, usable, weights.labels, seq.fps)
-    bouts = [make_bout(s, feats, usable, seq.fps, weights, body_used) for s in segs]
+    reps = stretch_repetitions(segs, feats, seq.fps, weights) if COUNT_STRETCHES else None
+    bouts = [
+        make_bout(s, feats, usable, seq.fps, weights, body_used, reps[k] if reps else None)
+        for k, s in enumerate(segs)
+    ]
     reps_by: dict[str, int] = {}
     for b in bouts:
         if b.exercise not in calories.STATIC_EXERCISES:

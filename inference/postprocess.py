@@ -25,6 +25,7 @@ PLANK = "plank"
 ARMS_STILL = 0.15  # elbow angle range (fraction of 180 deg) of a held support
 HOLD_BY_POSTURE = True  # plank hold = time in the straight prone support
 HOLD_MIN_SUPPORT = 0.3  # ... when at least this fraction of the bout shows it
+MERGE_SAME_LABEL = True  # adjacent parts with the same label become one bout
 BOUT_WEIGHT = 1.0  # exponent of the whole-bout classifier in the product of experts
 
 
@@ -118,7 +119,22 @@ def segment(
             conf = float(mean[k])
             label = labels[ex_idx[k]] if conf >= UNKNOWN_BELOW else UNKNOWN
             segs.append(Segment(label, i + a, i + b, conf))
-    return segs
+    return merge_adjacent(segs) if MERGE_SAME_LABEL else segs
+
+
+def merge_adjacent(segs: list[Segment]) -> list[Segment]:
+    """Adjacent parts that ended up with the same label are one bout: counting them apart
+    breaks the repetition at the seam and counts each short part on its own."""
+    out: list[Segment] = []
+    for s in segs:
+        last = out[-1] if out else None
+        if last is not None and last.label == s.label and last.end == s.start:
+            n0, n1 = last.end - last.start, s.end - s.start
+            conf = (last.confidence * n0 + s.confidence * n1) / (n0 + n1)
+            out[-1] = Segment(s.label, last.start, s.end, conf)
+        else:
+            out.append(s)
+    return out
 
 
 def _label_from_probs(probs: np.ndarray, labels: list[str], exclude: set[str]) -> tuple[str, float]:
@@ -230,6 +246,41 @@ def range_of_motion(feats: np.ndarray) -> float:
     return float((np.percentile(a, 95, axis=0) - np.percentile(a, 5, axis=0)).max())
 
 
+def stretch_repetitions(
+    segs: list[Segment], feats: np.ndarray, fps: float, weights: EngineWeights
+) -> list[list[tuple[int, int]] | None]:
+    """Repetitions (absolute frame spans) of each moving segment, counted over the whole
+    run of back-to-back moving segments it belongs to and given to the segment holding
+    each repetition's midpoint (None for static segments).
+
+    A label that flickers inside one movement (push-up, pull-up, push-up) must not cut the
+    movement's signal into short pieces: each piece is counted on its own, and repetitions
+    at the seams are lost or doubled. The run is counted with the prior of its longest
+    segment."""
+    out: list[list[tuple[int, int]] | None] = [None] * len(segs)
+    static = calories.STATIC_EXERCISES
+    i = 0
+    while i < len(segs):
+        if segs[i].label in static:
+            i += 1
+            continue
+        j = i + 1
+        while j < len(segs) and segs[j].label not in static and segs[j].start == segs[j - 1].end:
+            j += 1
+        run = segs[i:j]
+        a, b = run[0].start, run[-1].end
+        longest = max(run, key=lambda s: s.end - s.start)
+        rc = count_reps(feats[a:b], fps, weights.prior(longest.label))
+        for k in range(i, j):
+            out[k] = []
+        for ra, rb in rc.rep_frames:
+            mid = a + (ra + rb) / 2
+            k = next((k for k in range(i, j) if segs[k].start <= mid < segs[k].end), j - 1)
+            out[k].append((a + ra, a + rb))
+        i = j
+    return out
+
+
 def make_bout(
     seg: Segment,
     feats: np.ndarray,
@@ -237,7 +288,10 @@ def make_bout(
     fps: float,
     weights: EngineWeights,
     body: dict,
+    rep_frames: list[tuple[int, int]] | None = None,
 ) -> Bout:
+    """One bout; `rep_frames` (absolute frames, from stretch_repetitions): its repetitions,
+    counted here from its own frames when not given."""
     f = feats[seg.start : seg.end]
     duration = (seg.end - seg.start) / fps
     base_met, _code = calories.exercise_met(seg.label)
@@ -245,12 +299,11 @@ def make_bout(
         reps, rep_times, hold = 0, [], hold_seconds(f, usable[seg.start : seg.end], fps)
         met = base_met
     else:
-        rc = count_reps(f, fps, weights.prior(seg.label))
-        reps = rc.reps
-        rep_times = [
-            [round((seg.start + a) / fps, 2), round((seg.start + b) / fps, 2)]
-            for a, b in rc.rep_frames
-        ]
+        if rep_frames is None:
+            rc = count_reps(f, fps, weights.prior(seg.label))
+            rep_frames = [(seg.start + a, seg.start + b) for a, b in rc.rep_frames]
+        reps = len(rep_frames)
+        rep_times = [[round(a / fps, 2), round(b / fps, 2)] for a, b in rep_frames]
         hold = None
         cadence = reps / duration * 60.0 if duration > 0 and reps else None
         met = (

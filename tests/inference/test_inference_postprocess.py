@@ -114,3 +114,48 @@ def test_plank_hold_counts_the_time_in_the_support_only():
     assert hold_seconds(feats, usable, FPS) == pytest.approx((len(still) - n) / FPS, abs=0.3)
     standing, usable = sequence_features(still)
     assert hold_seconds(standing, usable, FPS) == pytest.approx(len(still) / FPS)
+
+
+def test_adjacent_parts_with_the_same_label_are_one_bout():
+    from inference.postprocess import Segment, merge_adjacent
+
+    parts = [Segment("squat", 0, 40, 0.6), Segment("squat", 40, 100, 0.9)]
+    parts += [Segment("squat", 120, 150, 0.5)]  # after a gap: a bout of its own
+    merged = merge_adjacent(parts)
+    assert [(s.start, s.end) for s in merged] == [(0, 100), (120, 150)]
+    assert merged[0].confidence == pytest.approx((0.6 * 40 + 0.9 * 60) / 100)
+    assert merge_adjacent([Segment("squat", 0, 40, 0.6), Segment("lunge", 40, 80, 0.7)]) == [
+        Segment("squat", 0, 40, 0.6),
+        Segment("lunge", 40, 80, 0.7),
+    ]
+
+
+def test_a_label_that_flickers_inside_one_movement_does_not_cut_its_repetitions(tiny_weights):
+    """Squats labelled squat / push-up / squat in three back-to-back parts: counted as one
+    movement, each repetition given to the part holding its middle, none lost at the seams
+    (counted part by part, the seams cut repetitions in two)."""
+    from inference_synth import squat_sequence
+
+    from inference.counting import count_reps
+    from inference.features import sequence_features
+    from inference.postprocess import Segment, stretch_repetitions
+
+    seq, _ = squat_sequence(n_reps=6, period_s=2.5, rest_before_s=0.5, rest_after_s=0.5)
+    feats, _ = sequence_features(seq)
+    n = len(feats)
+    cuts = [0, 62, 113, n]  # mid-repetition (reps start every 25 frames from frame 5)
+    labels = ["squat", "push_up", "squat"]
+    spans = zip(labels, cuts[:-1], cuts[1:], strict=True)
+    parts = [Segment(lab, a, b, 0.5) for lab, a, b in spans]
+    whole = count_reps(feats, FPS).reps
+    per_part = sum(count_reps(feats[s.start : s.end], FPS).reps for s in parts)
+    reps = stretch_repetitions(parts, feats, FPS, tiny_weights)
+    assert whole == 6 and per_part < whole
+    assert sum(len(r) for r in reps) == whole
+    for s, r in zip(parts, reps, strict=True):
+        assert all(s.start <= (a + b) / 2 < s.end for a, b in r)
+    # a static bout in between ends the run: each side is counted on its own
+    parts[1] = Segment("plank", 62, 113, 0.5)
+    reps = stretch_repetitions(parts, feats, FPS, tiny_weights)
+    assert reps[1] is None
+    assert len(reps[0]) == count_reps(feats[:62], FPS).reps
