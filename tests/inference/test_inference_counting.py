@@ -173,3 +173,17 @@ def test_a_per_side_prior_does_not_split_a_movement_of_both_sides_together(monke
     assert count_reps(feats, FPS, per_side).reps == 8
     monkeypatch.setattr(counting, "side_correlation", lambda f: 0.9)
     assert count_reps(feats, FPS, per_side).reps == 4
+
+
+def test_the_period_is_the_first_autocorrelation_peak_not_the_highest():
+    """A periodic signal correlates nearly as well at two periods as at one; when the peak at
+    two periods happens to be a little higher, the period is still one period."""
+    lags = np.arange(80)
+    ac = 0.5 * np.cos(2 * np.pi * lags / 20) + 0.45 + 0.003 * lags * (lags > 30)
+    assert ac[40] > ac[20]  # the highest peak is at twice the period
+    lag, value = counting._best_peak(ac, 3, 70)
+    assert lag == 20 and value == pytest.approx(ac[20])
+    # a peak well below the highest is not the period (a small wiggle at a short lag)
+    wiggle = ac.copy()
+    wiggle[5] = wiggle[4] + 0.01  # a local maximum at lag 5, far below the others
+    assert counting._best_peak(wiggle, 3, 70)[0] == 20
