@@ -27,7 +27,6 @@ from .postprocess import make_bout, refine_with_motion, segment, stretch_repetit
 from .result import AnalysisResult, BodyMetricsUsed, ModelInfo, Totals
 
 MODEL_NAME = "coach-skeleton-tcn"
-COUNT_STRETCHES = True  # count back-to-back moving bouts together (stretch_repetitions)
 
 
 def _body(body) -> tuple[dict, list[str]]:
@@ -75,10 +74,10 @@ def analyze_sequence(
         probs, usable, weights.labels, seq.fps, _bout_probs(weights, feats, mirrored, usable)
     )
     segs = refine_with_motion(segs, probs, feats, usable, weights.labels, seq.fps)
-    reps = stretch_repetitions(segs, feats, seq.fps, weights) if COUNT_STRETCHES else None
+    reps = stretch_repetitions(segs, feats, seq.fps, weights)
     bouts = [
-        make_bout(s, feats, usable, seq.fps, weights, body_used, reps[k] if reps else None)
-        for k, s in enumerate(segs)
+        make_bout(s, feats, usable, seq.fps, weights, body_used, r)
+        for s, r in zip(segs, reps, strict=True)
     ]
     reps_by: dict[str, int] = {}
     for b in bouts:

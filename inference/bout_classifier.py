@@ -23,8 +23,12 @@ from .features import (
     IMAGE_HEIGHT_POINTS,
     IMAGE_HEIGHT_SLICE,
     IMAGE_MOTION_SLICE,
+    L_AN,
+    L_WR,
     N_STATIC,
     POSTURE_SLICE,
+    R_AN,
+    R_WR,
     SEG_SLICE,
 )
 
@@ -45,8 +49,11 @@ VELOCITY_COLUMNS = np.concatenate(
 )
 QUANTILES = (10, 50, 90)
 MIN_FRAMES = 10
-_CENTRE_POINTS = [k for k, p in enumerate(IMAGE_HEIGHT_POINTS) if isinstance(p, str)]
-_SIDE_PAIRS = [(3, 4), (5, 6)]  # (left, right) wrists, ankles in IMAGE_HEIGHT_POINTS
+_CENTRE_POINTS = [IMAGE_HEIGHT_POINTS.index(p) for p in ("nose", "sh", "hip")]
+_SIDE_PAIRS = [
+    (IMAGE_HEIGHT_POINTS.index(left), IMAGE_HEIGHT_POINTS.index(right))
+    for left, right in ((L_WR, R_WR), (L_AN, R_AN))
+]
 
 
 def image_travel(heights: np.ndarray) -> np.ndarray:

@@ -297,10 +297,6 @@ def side_correlation(feats: np.ndarray) -> float:
     return float(np.corrcoef(left, right)[0, 1])
 
 
-def _symmetric(feats: np.ndarray) -> bool:
-    return side_correlation(feats) > SYMMETRIC_ABOVE
-
-
 def count_reps(feats: np.ndarray, fps: float, prior: RepPrior | None = None) -> RepCount:
     prior = prior or RepPrior()
     s, period, periodicity, channel = dominant_signal(feats, fps, prior)
@@ -308,7 +304,8 @@ def count_reps(feats: np.ndarray, fps: float, prior: RepPrior | None = None) -> 
     amp = float(np.percentile(s, 90) - np.percentile(s, 10)) if len(s) else 0.0
     n_signals = candidate_signals(feats[:1], fps).shape[1] if len(feats) else 0
     one_sided = channel is not None and channel < n_signals - N_SYMMETRIC
-    if prior.cycles_per_rep < 1.0 and cycles and one_sided and not _symmetric(feats):
+    per_side = prior.cycles_per_rep < 1.0 and cycles and one_sided
+    if per_side and side_correlation(feats) <= SYMMETRIC_ABOVE:  # the sides alternate
         # A one-sided signal repeats once per left-right cycle; a left+right sum already
         # repeats once per side, so only the former is split.
         split = []

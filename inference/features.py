@@ -281,29 +281,34 @@ def _image_torso_scale(image: np.ndarray, aspect: float) -> np.ndarray:
     return scale
 
 
+def _image_y(image: np.ndarray, point) -> np.ndarray:
+    """Image y of a landmark, or of the mid-shoulder ("sh") / mid-hip ("hip") / nose."""
+    if point == "sh":
+        return (image[:, L_SH, 1] + image[:, R_SH, 1]) / 2
+    if point == "hip":
+        return (image[:, L_HIP, 1] + image[:, R_HIP, 1]) / 2
+    return image[:, NOSE if point == "nose" else point, 1]
+
+
+def _vertical_speed(heights: np.ndarray, scale: np.ndarray, fps: float) -> np.ndarray:
+    """Per-frame rate of change of heights (up = larger), in torso lengths per second."""
+    rise = np.vstack([np.zeros((1, heights.shape[1])), np.diff(heights, axis=0)])
+    return rise * fps / scale[:, None]
+
+
 def image_motion(image: np.ndarray, scale: np.ndarray, fps: float) -> np.ndarray:
     """Vertical speed of mid-hip and wrists in the image, in torso lengths per second
     (`scale`: `_image_torso_scale`)."""
-    ih = (image[:, L_HIP, :2] + image[:, R_HIP, :2]) / 2
-    ys = np.stack([ih[:, 1], image[:, L_WR, 1], image[:, R_WR, 1]], axis=1)
-    dy = np.vstack([np.zeros((1, 3)), np.diff(ys, axis=0)]) * fps
-    return (-dy / scale[:, None]).astype(np.float32)
+    heights = np.stack([-_image_y(image, k) for k in ("hip", L_WR, R_WR)], axis=1)
+    return _vertical_speed(heights, scale, fps).astype(np.float32)
 
 
 def image_heights(image: np.ndarray, scale: np.ndarray) -> np.ndarray:
     """Height of IMAGE_HEIGHT_POINTS in the picture (frame heights, up = larger) and the
     torso length `scale` (a per-frame ratio would move still joints whenever the torso's
     length in the picture changes, e.g. leaning forward)."""
-
-    def y(k):
-        if k == "sh":
-            return (image[:, L_SH, 1] + image[:, R_SH, 1]) / 2
-        if k == "hip":
-            return (image[:, L_HIP, 1] + image[:, R_HIP, 1]) / 2
-        return image[:, NOSE if k == "nose" else k, 1]
-
-    ys = np.stack([-y(k) for k in IMAGE_HEIGHT_POINTS] + [scale], axis=1)
-    return ys.astype(np.float32)
+    ys = [-_image_y(image, k) for k in IMAGE_HEIGHT_POINTS]
+    return np.stack([*ys, scale], axis=1).astype(np.float32)
 
 
 def sequence_features(seq: LandmarkSequence) -> tuple[np.ndarray, np.ndarray]:
@@ -335,8 +340,7 @@ def sequence_features(seq: LandmarkSequence) -> tuple[np.ndarray, np.ndarray]:
     heights = image_heights(image, scale)
     heights[~usable] = 0.0
     cols = [IMAGE_HEIGHT_POINTS.index(k) for k in IMAGE_SPEED_POINTS]
-    speed = np.vstack([np.zeros((1, len(cols))), np.diff(heights[:, cols], axis=0)])
-    speed = np.clip(speed * seq.fps / scale[:, None], -20, 20)
+    speed = np.clip(_vertical_speed(heights[:, cols], scale, seq.fps), -20, 20)
     speed[edge] = 0.0
     feats = np.concatenate(
         [

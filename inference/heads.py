@@ -110,8 +110,9 @@ class EngineWeights:
         members = self.classifiers
         if len(members) <= 1:
             return self
-        others = {k: v for k, v in self.params.items() if not k.startswith("member")}
-        params = {**others, **{member_prefix(0) + k: v for k, v in members[0].items()}}
+        prefixes = tuple(member_prefix(i) for i in range(len(members)))
+        shared = {k: v for k, v in self.params.items() if not k.startswith(prefixes)}
+        params = {**shared, **{member_prefix(0) + k: v for k, v in members[0].items()}}
         return replace(self, params=params, version=f"{self.version}-live")
 
     @property

@@ -25,7 +25,6 @@ PLANK = "plank"
 ARMS_STILL = 0.15  # elbow angle range (fraction of 180 deg) of a held support
 HOLD_BY_POSTURE = True  # plank hold = time in the straight prone support
 HOLD_MIN_SUPPORT = 0.3  # ... when at least this fraction of the bout shows it
-MERGE_SAME_LABEL = True  # adjacent parts with the same label become one bout
 BOUT_WEIGHT = 1.0  # exponent of the whole-bout classifier in the product of experts
 
 
@@ -119,7 +118,7 @@ def segment(
             conf = float(mean[k])
             label = labels[ex_idx[k]] if conf >= UNKNOWN_BELOW else UNKNOWN
             segs.append(Segment(label, i + a, i + b, conf))
-    return merge_adjacent(segs) if MERGE_SAME_LABEL else segs
+    return merge_adjacent(segs)
 
 
 def merge_adjacent(segs: list[Segment]) -> list[Segment]:
