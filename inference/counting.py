@@ -3,7 +3,7 @@
 Class-agnostic core (works for exercises the classifier cannot name):
 
 1. candidate 1-D signals: joint angles, segment verticality, canonical joint positions and
-   image-space heights of hips/wrists (integrated image motion);
+   image-space heights of hips/wrists (in the picture, in torso lengths);
 2. each is smoothed and detrended (slow drift of camera or posture is not a repetition);
 3. the autocorrelation of each gives its periodicity and period; the most periodic signals
    that agree on the period are sign-aligned and averaged into one "dominant" signal. When
@@ -26,7 +26,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .features import ANGLE_SLICE, IMAGE_MOTION_SLICE, N_STATIC, POS_SLICE, SEG_SLICE
+from .features import (
+    ANGLE_SLICE,
+    IMAGE_HEIGHT_POINTS,
+    IMAGE_HEIGHT_SLICE,
+    L_WR,
+    N_STATIC,
+    POS_SLICE,
+    R_WR,
+    SEG_SLICE,
+)
 
 MIN_PERIOD_S = 0.3
 MAX_PERIOD_S = 8.0
@@ -109,12 +118,17 @@ def _moving_average(x: np.ndarray, win: int) -> np.ndarray:
     return (c[win:] - c[:-win]) / win
 
 
+_COUNTED_HEIGHTS = [IMAGE_HEIGHT_POINTS.index(k) for k in ("hip", L_WR, R_WR)]
+
+
 def candidate_signals(feats: np.ndarray, fps: float) -> np.ndarray:
     """(n, k) raw candidate signals from the feature matrix of a segment."""
     static = feats[:, :N_STATIC]
-    # Image-space heights: integrate vertical speed (features store speed / 10).
-    im_speed = feats[:, IMAGE_MOTION_SLICE] * 10.0
-    im_height = np.cumsum(im_speed, axis=0) / fps
+    # Image-space heights of mid-hip and wrists, in the segment's median torso lengths
+    # (integrating their speed drifted, and a drifting channel hides the repetitions).
+    heights = feats[:, IMAGE_HEIGHT_SLICE]
+    torso = max(float(np.median(heights[:, -1])), 0.02) if len(heights) else 1.0
+    im_height = heights[:, _COUNTED_HEIGHTS] / torso
     angles, verticals = static[:, ANGLE_SLICE], static[:, SEG_SLICE]
     # Left+right sums: alternating movements (lunges, high knees) repeat once per side in
     # these, while each side alone repeats once per left-right cycle.

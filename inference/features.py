@@ -125,7 +125,7 @@ N_POSTURE = 1 + 2 * len(LIMBS) + len(HEIGHT_JOINTS) + len(DISTANCES)
 #: absolute values say where the camera stands; the range of a height over a bout, in
 #: torso lengths, says which parts of the body travel (pull-up: shoulders, not hands;
 #: press: hands, not shoulders; jump: ankles), which hip-centred world joints cannot show.
-#: Used by the whole-bout classifier only (bout_classifier.image_travel).
+#: Used by the whole-bout classifier (bout_classifier.image_travel) and the counter.
 IMAGE_HEIGHT_POINTS = ["nose", "sh", "hip", L_WR, R_WR, L_AN, R_AN]
 N_IMAGE_HEIGHT = len(IMAGE_HEIGHT_POINTS) + 1
 #: Vertical speed in the picture (torso lengths / s) of the points IMAGE_MOTION lacks, for
