@@ -103,6 +103,38 @@ def clip_metrics(clip: Clip, result) -> dict:
     }
 
 
+def time_metrics(clip: Clip, result, present: np.ndarray, fps: float) -> dict:
+    """Where the bouts lie in time, whatever their labels: seconds of true non-exercise
+    time with a person in view (rest, talking, setup) that fall inside predicted bouts
+    (counted as active time and calories), seconds of true exercise outside every
+    predicted bout, and repetitions whose midpoint lies outside every true exercise bout."""
+    t = np.arange(len(present)) / fps
+    exercise = [b for b in clip.bouts if b.label not in NON_EXERCISE]
+
+    def covered(bouts, start, end):
+        mask = np.zeros(len(t), bool)
+        for b in bouts:
+            mask |= (t >= start(b)) & (t < end(b))
+        return mask
+
+    true_ex = covered(exercise, lambda b: b.start, lambda b: b.end)
+    pred = covered(result.bouts, lambda b: b.start_s, lambda b: b.end_s)
+    rest = ~true_ex & present
+    stray = sum(
+        1
+        for b in result.bouts
+        for a, e in b.rep_times_s
+        if not any(x.start <= (a + e) / 2 < x.end for x in exercise)
+    )
+    return {
+        "rest_s": float(rest.sum() / fps),
+        "rest_in_bouts_s": float((rest & pred).sum() / fps),
+        "exercise_s": float(true_ex.sum() / fps),
+        "exercise_missed_s": float((true_ex & ~pred).sum() / fps),
+        "reps_outside_exercise": stray,
+    }
+
+
 # Baseline: the usual open-source counter, a fixed joint-angle threshold per exercise,
 # given the TRUE label (so it is favoured) and run over the whole clip.
 _BASELINE_JOINT = {  # label -> (angle feature index pair, down threshold, up threshold) in degrees
@@ -171,6 +203,23 @@ def summarise(rows: list[dict]) -> dict:
         "baseline_rep_mae": float(np.mean(base)) if base else None,
         "baseline_off_by_one": float(np.mean(base_obo)) if base_obo else None,
         "plank_hold_error": float(np.mean(holds)) if holds else None,
+        **_time_summary(rows),
+    }
+
+
+def _time_summary(rows: list[dict]) -> dict:
+    """Totals of `time_metrics` over the clips that have them."""
+    rows = [r for r in rows if "rest_s" in r]
+    if not rows:
+        return {}
+    rest = sum(r["rest_s"] for r in rows)
+    exercise = sum(r["exercise_s"] for r in rows)
+    return {
+        "rest_in_bouts_fraction": sum(r["rest_in_bouts_s"] for r in rows) / rest if rest else None,
+        "exercise_missed_fraction": (
+            sum(r["exercise_missed_s"] for r in rows) / exercise if exercise else None
+        ),
+        "reps_outside_exercise": sum(r["reps_outside_exercise"] for r in rows),
     }
 
 
@@ -289,6 +338,7 @@ class _FoldRunner:
             res = analyze_sequence(seq, weights=w)
             analysis_s += time.perf_counter() - t0
             row = clip_metrics(c, res)
+            row.update(time_metrics(c, res, seq.present, seq.fps))
             feats, _ = sequence_features(seq)
             row["baseline_reps"] = baseline_count(feats, c.label)
             # Counting alone: the class-aware counter on the TRUE bouts of the clip's label.

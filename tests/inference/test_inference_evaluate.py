@@ -1,0 +1,69 @@
+"""The evaluation's scoring, on hand-made clips and results (no model, no dataset)."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from inference.dataset import Bout as TrueBout
+from inference.dataset import Clip
+from inference.evaluate import summarise, time_metrics
+from inference.result import Bout
+
+
+def _clip(bouts):
+    return Clip(
+        id="c", video_path=Path("c.mp4"), label="squat", reps=3, rep_unit="full_cycle",
+        hold_seconds=None, bouts=bouts, source_repo="r", split="dev", duration_s=20.0,
+    )  # fmt: skip
+
+
+def _bout(start, end, reps):
+    return Bout("squat", start, end, len(reps), reps, None, 5.0, 1.0, 0.9)
+
+
+class _Result:
+    def __init__(self, bouts):
+        self.bouts = bouts
+
+
+FPS = 10.0
+
+
+def test_rest_inside_a_bout_and_exercise_outside_are_measured():
+    # Truth: talking 0-6 s, squats 6-16 s, standing 16-20 s (person always in view).
+    clip = _clip([TrueBout(0, 6, "talking"), TrueBout(6, 16, "squat", 3), TrueBout(16, 20, "idle")])
+    # Predicted: one bout 4-14 s (2 s of talking in it, 2 s of squats missed), with a
+    # repetition whose middle is in the talking time.
+    result = _Result([_bout(4.0, 14.0, [[4.0, 5.0], [7.0, 9.0], [10.0, 12.0]])])
+    m = time_metrics(clip, result, np.ones(200, bool), FPS)
+    assert m["rest_s"] == pytest.approx(10.0)
+    assert m["rest_in_bouts_s"] == pytest.approx(2.0)
+    assert m["exercise_s"] == pytest.approx(10.0)
+    assert m["exercise_missed_s"] == pytest.approx(2.0)
+    assert m["reps_outside_exercise"] == 1
+
+
+def test_rest_without_a_person_is_not_counted_as_rest():
+    clip = _clip([TrueBout(0, 10, "black"), TrueBout(10, 20, "squat", 3)])
+    present = np.arange(200) >= 100
+    result = _Result([_bout(0.0, 20.0, [[12.0, 14.0]])])
+    m = time_metrics(clip, result, present, FPS)
+    assert m["rest_s"] == 0.0
+    assert m["rest_in_bouts_s"] == 0.0
+    assert m["exercise_missed_s"] == 0.0
+
+
+def test_summary_pools_the_seconds_of_all_clips():
+    base = {"label": "squat", "pred_label": "squat", "true_reps": 3, "pred_reps": 3,
+            "baseline_reps": 3, "oracle_reps": 3, "true_hold": None, "pred_hold": None}  # fmt: skip
+    rows = [
+        {**base, "rest_s": 10.0, "rest_in_bouts_s": 5.0, "exercise_s": 10.0,
+         "exercise_missed_s": 0.0, "reps_outside_exercise": 1},
+        {**base, "rest_s": 30.0, "rest_in_bouts_s": 5.0, "exercise_s": 30.0,
+         "exercise_missed_s": 4.0, "reps_outside_exercise": 2},
+    ]  # fmt: skip
+    s = summarise(rows)
+    assert s["rest_in_bouts_fraction"] == pytest.approx(10.0 / 40.0)
+    assert s["exercise_missed_fraction"] == pytest.approx(4.0 / 40.0)
+    assert s["reps_outside_exercise"] == 3
