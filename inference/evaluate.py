@@ -103,28 +103,29 @@ def clip_metrics(clip: Clip, result) -> dict:
     }
 
 
+def _covered(t: np.ndarray, spans) -> np.ndarray:
+    """Which of the times `t` lie in one of the [start, end) spans."""
+    mask = np.zeros(len(t), bool)
+    for start, end in spans:
+        mask |= (t >= start) & (t < end)
+    return mask
+
+
 def time_metrics(clip: Clip, result, present: np.ndarray, fps: float) -> dict:
     """Where the bouts lie in time, whatever their labels: seconds of true non-exercise
     time with a person in view (rest, talking, setup) that fall inside predicted bouts
     (counted as active time and calories), seconds of true exercise outside every
     predicted bout, and repetitions whose midpoint lies outside every true exercise bout."""
     t = np.arange(len(present)) / fps
-    exercise = [b for b in clip.bouts if b.label not in NON_EXERCISE]
-
-    def covered(bouts, start, end):
-        mask = np.zeros(len(t), bool)
-        for b in bouts:
-            mask |= (t >= start(b)) & (t < end(b))
-        return mask
-
-    true_ex = covered(exercise, lambda b: b.start, lambda b: b.end)
-    pred = covered(result.bouts, lambda b: b.start_s, lambda b: b.end_s)
+    exercise = [(b.start, b.end) for b in clip.bouts if b.label not in NON_EXERCISE]
+    true_ex = _covered(t, exercise)
+    pred = _covered(t, [(b.start_s, b.end_s) for b in result.bouts])
     rest = ~true_ex & present
     stray = sum(
         1
         for b in result.bouts
         for a, e in b.rep_times_s
-        if not any(x.start <= (a + e) / 2 < x.end for x in exercise)
+        if not any(s <= (a + e) / 2 < x for s, x in exercise)
     )
     return {
         "rest_s": float(rest.sum() / fps),
