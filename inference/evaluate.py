@@ -257,6 +257,7 @@ def _recipe_fingerprint() -> str:
         train.SEED,
         train.SYNTHETIC,
         train.ENSEMBLE,
+        train.MIXUP_ALPHA,
     )
     h.update(repr(consts).encode())
     return h.hexdigest()[:12]
