@@ -121,12 +121,8 @@ def time_metrics(clip: Clip, result, present: np.ndarray, fps: float) -> dict:
     true_ex = _covered(t, exercise)
     pred = _covered(t, [(b.start_s, b.end_s) for b in result.bouts])
     rest = ~true_ex & present
-    stray = sum(
-        1
-        for b in result.bouts
-        for a, e in b.rep_times_s
-        if not any(s <= (a + e) / 2 < x for s, x in exercise)
-    )
+    mids = np.array([(a + e) / 2 for b in result.bouts for a, e in b.rep_times_s])
+    stray = int((~_covered(mids, exercise)).sum())
     return {
         "rest_s": float(rest.sum() / fps),
         "rest_in_bouts_s": float((rest & pred).sum() / fps),
