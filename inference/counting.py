@@ -293,7 +293,26 @@ def count_cycles(
                 state, r0, pending_start = "rest", i, turn_start
     if state == "rest" and pending_start is not None:
         reps.append((pending_start, arrive_time(r0, n - 1)))
-    return reps
+    return _drop_shallow(s, reps)
+
+
+#: A counted cycle less deep than this fraction of the bout's typical repetition (75th
+#: percentile of the depths) is a sway or an adjustment, not a repetition. The hysteresis
+#: thresholds come from the signal's 10-90% range, which a bout that is mostly still (a
+#: slow repetition, a hold) makes narrow. Cross-validated counter in true bouts: MAE
+#: 0.104 -> 0.096 at 0.3 (one clip: a decline crunch settling after its repetition);
+#: 0.2 changes nothing, 0.4 also drops two repetitions of a jumping-jack clip.
+MIN_DEPTH = 0.3
+
+
+def _drop_shallow(s: np.ndarray, reps: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Cycles of rest-side-up signal `s` without the ones much shallower than the others.
+    Depth: from the lower of the two rest extremes around a cycle to its turning point."""
+    if len(reps) < 2:
+        return reps
+    depth = np.array([min(s[a], s[b]) - s[a : b + 1].min() for a, b in reps])
+    ref = np.percentile(depth, 75)
+    return [r for r, d in zip(reps, depth, strict=True) if d >= MIN_DEPTH * ref]
 
 
 def side_correlation(feats: np.ndarray) -> float:
