@@ -13,7 +13,9 @@ Class-agnostic core (works for exercises the classifier cannot name):
 4. a hysteresis state machine on that signal finds complete repetitions: leave the rest
    position, pass the turning point, come back. The rest side is the side the person is on
    at the start and end of the bout. Each repetition gets a start and end time (the rest
-   extremes around it), so partial repetitions at the edges are not counted.
+   extremes around it), so partial repetitions at the edges are not counted, and a cycle
+   far shallower than the bout's others (a sway, settling after the last repetition) is
+   dropped.
 
 Class-aware part: `RepPrior` per exercise (learned by the training command) says how many
 counted repetitions one detected cycle is worth (e.g. 2 for per-side exercises whose

@@ -87,7 +87,8 @@ def test_tracking_moves_to_another_backbone_exactly(dataset):
     # Without it, the other backbone starts over from a detection: not the same landmarks.
     fresh = LiteRtBlazePoseBackbone()
     restarted = [fresh.process(rgb) for rgb in frames[20:]]
-    assert fresh.detector_calls == 1
+    # (at least one detection: on some machines the fresh track is lost and found again)
+    assert fresh.detector_calls >= 1
     assert not all(
         np.array_equal(e.image, r.image) for e, r in zip(expected[20:], restarted, strict=True)
     )
