@@ -39,18 +39,15 @@ def test_partial_rep_at_the_end_is_not_counted():
     assert len(count_cycles(s, 25)) == 4
 
 
-def test_a_shallow_dip_after_a_repetition_is_not_counted():
+def test_a_shallow_dip_after_a_repetition_is_not_counted(monkeypatch):
     # One slow repetition in a mostly still bout, then a dip a quarter as deep (settling
     # after it): the still frames make the 10-90% range narrow, so the dip crosses the
     # hysteresis thresholds.
     t = np.arange(0, 16, 0.1)
     s = -2.0 * np.exp(-0.5 * ((t - 3.0) / 0.35) ** 2) - 0.5 * np.exp(-0.5 * ((t - 5.0) / 0.3) ** 2)
-    before = counting.MIN_DEPTH
-    try:
-        counting.MIN_DEPTH = 0.0
-        assert len(count_cycles(s, None)) == 2  # what the hysteresis alone counts
-    finally:
-        counting.MIN_DEPTH = before
+    monkeypatch.setattr(counting, "MIN_DEPTH", 0.0)
+    assert len(count_cycles(s, None)) == 2  # what the hysteresis alone counts
+    monkeypatch.undo()
     (a, b), *rest = count_cycles(s, None)
     assert not rest and a / 10 < 3.0 < b / 10
 
