@@ -146,10 +146,17 @@ def test_live_workout_counts_reps_as_they_happen(camera_page, short_squat_clip):
     session = WorkoutSession.objects.get()
     assert (session.source, session.status) == ("live", "done"), session.error_message
     reps = session.result["totals"]["reps_by_exercise"]
+    counted = sum(reps.values())
     # The fake camera loops the clip, and each loop restart is a jump cut, which the engine
     # may take for a jump squat: the squats are counted, under one label or the other.
     # (Label accuracy is measured by `python -m inference evaluate`, not here.)
-    assert "squat" in reps and sum(reps.values()) >= target, reps
+    # The camera was turned on before the workout started, so the recording begins anywhere
+    # in the loop: the stretch that took the live count to `target` may hold only one loop's
+    # squats when the live estimate counted a jump cut, which the whole-session analysis,
+    # seeing what came after it, need not. So: at least one loop's squats, and no fewer than
+    # one short of what the person last saw (more is fine: squats go on until the stop).
+    assert "squat" in reps and counted >= clip["reps"], reps
+    assert counted >= seen[-1] - 1, (seen, reps)
     expect(page.get_by_test_id("result-summary").locator('[data-stat="total-reps"]')).to_have_text(
         str(session.total_reps)
     )
