@@ -23,7 +23,13 @@ from .features import mirror, sequence_features
 from .heads import EngineWeights, frame_probabilities, load_weights
 from .landmarks import LandmarkSequence
 from .pose import N_LANDMARKS, PoseBackbone, default_backbone
-from .postprocess import make_bout, refine_with_motion, segment, stretch_repetitions
+from .postprocess import (
+    fit_to_repetitions,
+    make_bout,
+    refine_with_motion,
+    segment,
+    stretch_repetitions,
+)
 from .result import AnalysisResult, BodyMetricsUsed, ModelInfo, Totals
 
 MODEL_NAME = "coach-skeleton-tcn"
@@ -75,6 +81,7 @@ def analyze_sequence(
     )
     segs = refine_with_motion(segs, probs, feats, usable, weights.labels, seq.fps)
     reps = stretch_repetitions(segs, feats, seq.fps, weights)
+    segs, reps = fit_to_repetitions(segs, reps, feats, seq.fps)
     bouts = [
         make_bout(s, feats, usable, seq.fps, weights, body_used, r)
         for s, r in zip(segs, reps, strict=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,6 +27,13 @@ ARMS_STILL = 0.15  # elbow angle range (fraction of 180 deg) of a held support
 HOLD_BY_POSTURE = True  # plank hold = time in the straight prone support
 HOLD_MIN_SUPPORT = 0.3  # ... when at least this fraction of the bout shows it
 BOUT_WEIGHT = 1.0  # exponent of the whole-bout classifier in the product of experts
+# A moving bout with repetitions spans them: time further than one typical repetition
+# (at least EDGE_MIN_S) before the first or after the last is rest, and so is a pause
+# between two repetitions longer than PAUSE_REPS typical repetitions (at least PAUSE_MIN_S).
+FIT_MIN_REPS = 2
+EDGE_MIN_S = 1.0
+PAUSE_REPS = 4.0
+PAUSE_MIN_S = 6.0
 
 
 @dataclass
@@ -278,6 +286,49 @@ def stretch_repetitions(
             out[k].append((a + ra, a + rb))
         i = j
     return out
+
+
+def fit_to_repetitions(
+    segs: list[Segment],
+    reps: list[list[tuple[int, int]] | None],
+    feats: np.ndarray,
+    fps: float,
+) -> tuple[list[Segment], list[list[tuple[int, int]] | None]]:
+    """Moving bouts trimmed to their repetitions, split at long pauses between them, and
+    dropped when they have none.
+
+    The classifier's 3-s windows and the active/idle smoothing let a bout spill over the
+    standing, talking or walking around it: a person standing still before squats looks
+    like the top of a squat. The counted repetitions say where the movement is. A moving
+    bout without a repetition is such time on its own, unless the class-agnostic counter
+    finds clear repetitions in it (the label's counting prior is then the thing that is
+    wrong, so those repetitions are its count). Static bouts are left as they are."""
+    out_segs: list[Segment] = []
+    out_reps: list[list[tuple[int, int]] | None] = []
+    for seg, rep_frames in zip(segs, reps, strict=True):
+        if rep_frames is not None and not rep_frames:
+            rc = count_reps(feats[seg.start : seg.end], fps)
+            if rc.reps < MOTION_MIN_REPS or rc.periodicity < MOTION_MIN_PERIODICITY:
+                continue
+            rep_frames = [(seg.start + a, seg.start + b) for a, b in rc.rep_frames]
+        if rep_frames is None or len(rep_frames) < FIT_MIN_REPS:
+            out_segs.append(seg)
+            out_reps.append(rep_frames)
+            continue
+        typical = float(np.median([b - a for a, b in rep_frames]))
+        edge = max(typical, EDGE_MIN_S * fps)
+        pause = max(PAUSE_REPS * typical, PAUSE_MIN_S * fps)
+        groups = [[rep_frames[0]]]
+        for prev, rep in itertools.pairwise(rep_frames):
+            if rep[0] - prev[1] > pause:
+                groups.append([])
+            groups[-1].append(rep)
+        for group in groups:
+            start = max(seg.start, int(group[0][0] - edge))
+            end = min(seg.end, int(np.ceil(group[-1][1] + edge)))
+            out_segs.append(Segment(seg.label, start, end, seg.confidence))
+            out_reps.append(group)
+    return out_segs, out_reps
 
 
 def make_bout(

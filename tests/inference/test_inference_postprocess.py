@@ -159,3 +159,56 @@ def test_a_label_that_flickers_inside_one_movement_does_not_cut_its_repetitions(
     reps = stretch_repetitions(parts, feats, FPS, tiny_weights)
     assert reps[1] is None
     assert len(reps[0]) == count_reps(feats[:62], FPS).reps
+
+
+def test_a_moving_bout_is_trimmed_to_its_repetitions():
+    """Standing still before and after the squats is rest, even when the classifier's bout
+    spills over it: the bout keeps one typical repetition's time around its repetitions."""
+    from inference_synth import squat_sequence
+
+    from inference.counting import count_reps
+    from inference.features import sequence_features
+    from inference.postprocess import Segment, fit_to_repetitions
+
+    seq, true_reps = squat_sequence(n_reps=5, period_s=2.5, rest_before_s=8.0, rest_after_s=8.0)
+    feats, _ = sequence_features(seq)
+    reps = [[(a, b) for a, b in count_reps(feats, FPS).rep_frames]]
+    segs, fitted = fit_to_repetitions([Segment("squat", 0, len(feats), 0.9)], reps, feats, FPS)
+    assert fitted == reps and len(segs) == 1
+    first, last = true_reps[0][0] * FPS, true_reps[-1][1] * FPS
+    assert first - 2.5 * FPS - 2 <= segs[0].start <= first
+    assert last <= segs[0].end <= last + 2.5 * FPS + 2
+    assert (segs[0].label, segs[0].confidence) == ("squat", 0.9)
+
+
+def test_a_long_pause_between_repetitions_splits_the_bout():
+    from inference.postprocess import Segment, fit_to_repetitions
+
+    reps = [[(10, 35), (35, 60), (60, 85), (250, 275), (275, 300)]]  # 2.5-s reps, 16.5-s pause
+    feats = np.zeros((400, 1))
+    segs, fitted = fit_to_repetitions([Segment("squat", 0, 400, 0.8)], reps, feats, FPS)
+    assert [(s.start, s.end) for s in segs] == [(0, 110), (225, 325)]
+    assert fitted == [reps[0][:3], reps[0][3:]]
+    # A pause shorter than four repetitions (and 6 s) is part of the set.
+    reps = [[(10, 35), (35, 60), (100, 125)]]
+    segs, _ = fit_to_repetitions([Segment("squat", 0, 400, 0.8)], reps, feats, FPS)
+    assert [(s.start, s.end) for s in segs] == [(0, 150)]
+
+
+def test_a_moving_bout_without_repetitions_is_rest_unless_the_body_repeats_a_movement():
+    from inference_synth import squat_sequence
+
+    from inference.counting import count_reps
+    from inference.features import sequence_features
+    from inference.postprocess import Segment, fit_to_repetitions
+
+    seq, _ = squat_sequence(n_reps=6, period_s=2.5, rest_before_s=8.0, rest_after_s=0.5)
+    feats, _ = sequence_features(seq)
+    standing = Segment("push_up", 0, 70, 0.9)
+    squatting = Segment("push_up", 80, len(feats), 0.9)  # the label's prior counted none
+    plank = Segment("plank", 0, 70, 0.9)
+    segs, reps = fit_to_repetitions([standing, squatting, plank], [[], [], None], feats, FPS)
+    assert [s.label for s in segs] == ["push_up", "plank"]
+    agnostic = count_reps(feats[80:], FPS).rep_frames
+    assert len(agnostic) >= 5 and reps == [[(80 + a, 80 + b) for a, b in agnostic], None]
+    assert (segs[1].start, segs[1].end) == (0, 70)  # static bouts are left alone
