@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import calories
-from .counting import count_reps
+from .counting import RepCount, count_reps
 from .features import ANGLE_SLICE, POSTURE_SLICE, SEG_SLICE
 from .heads import IDLE, UNKNOWN, EngineWeights
 from .result import Bout
@@ -164,6 +164,16 @@ def prone_support(feats: np.ndarray) -> np.ndarray:
     return face_down & horizontal & straight
 
 
+def clear_repetitions(feats: np.ndarray, fps: float) -> RepCount | None:
+    """The class-agnostic count when it shows a clearly repeated movement (at least
+    MOTION_MIN_REPS repetitions of a periodic signal), else None: the one test behind the
+    kinematic checks below."""
+    rc = count_reps(feats, fps)
+    if rc.reps < MOTION_MIN_REPS or rc.periodicity < MOTION_MIN_PERIODICITY:
+        return None
+    return rc
+
+
 def _is_held_plank(feats: np.ndarray, fps: float) -> bool:
     """Held straight support, arms still, without clean repetitions: a plank, whatever the
     windows said (a plank jack or a mountain climber repeats a leg movement; a push-up
@@ -173,8 +183,7 @@ def _is_held_plank(feats: np.ndarray, fps: float) -> bool:
     elbows = feats[:, ANGLE_SLICE][:, 0:2]
     if (np.percentile(elbows, 90, axis=0) - np.percentile(elbows, 10, axis=0)).max() > ARMS_STILL:
         return False  # the arms bend: push-ups
-    rc = count_reps(feats, fps)  # the converse of the check on plank bouts below
-    return rc.reps < MOTION_MIN_REPS or rc.periodicity < MOTION_MIN_PERIODICITY
+    return clear_repetitions(feats, fps) is None  # the converse of the check on plank bouts
 
 
 def refine_with_motion(
@@ -199,8 +208,7 @@ def refine_with_motion(
     out = []
     for s in segs:
         if s.label in static:
-            rc = count_reps(feats[s.start : s.end], fps)
-            if rc.reps >= MOTION_MIN_REPS and rc.periodicity >= MOTION_MIN_PERIODICITY:
+            if clear_repetitions(feats[s.start : s.end], fps) is not None:
                 label, conf = _label_from_probs(probs[s.start : s.end], labels, static | {IDLE})
                 s = Segment(label, s.start, s.end, conf)
         elif PLANK in labels and _is_held_plank(feats[s.start : s.end], fps):
@@ -225,8 +233,8 @@ def refine_with_motion(
         a, b = a + int(idx[0]), a + int(idx[-1]) + 1
         if usable[a:b].mean() < 0.9:
             continue
-        rc = count_reps(feats[a:b], fps)
-        if rc.reps < MOTION_MIN_REPS or rc.periodicity < MOTION_MIN_PERIODICITY:
+        rc = clear_repetitions(feats[a:b], fps)
+        if rc is None:
             continue
         ra, rb = rc.rep_frames[0][0], rc.rep_frames[-1][1]
         a2, b2 = max(a, a + ra - int(fps // 2)), min(b, a + rb + int(fps // 2))
@@ -307,8 +315,8 @@ def fit_to_repetitions(
     out_reps: list[list[tuple[int, int]] | None] = []
     for seg, rep_frames in zip(segs, reps, strict=True):
         if rep_frames is not None and not rep_frames:
-            rc = count_reps(feats[seg.start : seg.end], fps)
-            if rc.reps < MOTION_MIN_REPS or rc.periodicity < MOTION_MIN_PERIODICITY:
+            rc = clear_repetitions(feats[seg.start : seg.end], fps)
+            if rc is None:
                 continue
             rep_frames = [(seg.start + a, seg.start + b) for a, b in rc.rep_frames]
         if rep_frames is None or len(rep_frames) < FIT_MIN_REPS:
