@@ -34,6 +34,9 @@ FIT_MIN_REPS = 2
 EDGE_MIN_S = 1.0
 PAUSE_REPS = 4.0
 PAUSE_MIN_S = 6.0
+#: stretch_repetitions: two back-to-back moving segments both at least this long are
+#: counted apart (a flickering label gives short pieces, which stay one run).
+RUN_SPLIT_S = 5.0
 
 
 @dataclass
@@ -271,7 +274,14 @@ def stretch_repetitions(
     A label that flickers inside one movement (push-up, pull-up, push-up) must not cut the
     movement's signal into short pieces: each piece is counted on its own, and repetitions
     at the seams are lost or doubled. The run is counted with the prior of its longest
-    segment."""
+    segment. Two long segments side by side are different stretches of movement (idle
+    time called an exercise, then the exercise; two exercises): one run would make the
+    signal of one set the period and the thresholds of the other, so they are counted
+    apart."""
+
+    def long(seg: Segment) -> bool:
+        return RUN_SPLIT_S > 0 and seg.end - seg.start >= RUN_SPLIT_S * fps
+
     out: list[list[tuple[int, int]] | None] = [None] * len(segs)
     static = calories.STATIC_EXERCISES
     i = 0
@@ -280,7 +290,12 @@ def stretch_repetitions(
             i += 1
             continue
         j = i + 1
-        while j < len(segs) and segs[j].label not in static and segs[j].start == segs[j - 1].end:
+        while (
+            j < len(segs)
+            and segs[j].label not in static
+            and segs[j].start == segs[j - 1].end
+            and not (long(segs[j - 1]) and long(segs[j]))
+        ):
             j += 1
         run = segs[i:j]
         a, b = run[0].start, run[-1].end

@@ -200,3 +200,51 @@ def test_the_period_is_the_first_autocorrelation_peak_not_the_highest():
     wiggle = ac.copy()
     wiggle[5] = wiggle[4] + 0.01  # a local maximum at lag 5, far below the others
     assert counting._best_peak(wiggle, 3, 70)[0] == 20
+
+
+def _cycles(amplitudes, period=10, offsets=None):
+    """Cosine repetitions starting at rest (the top), one per amplitude."""
+    t = np.arange(period) / period
+    parts = [a * np.cos(2 * np.pi * t) for a in amplitudes]
+    if offsets is not None:
+        parts = [p + o for p, o in zip(parts, offsets, strict=True)]
+    return np.concatenate(parts + [parts[-1][:1]])
+
+
+def test_smaller_repetitions_later_in_a_long_bout_are_counted():
+    """Jumping jacks that get smaller: with one range for the bout, its hysteresis
+    thresholds are out of the small repetitions' reach; local ones follow them."""
+    s = _cycles([1.0] * 8 + [0.35] * 8)
+    assert len(count_cycles(s, 10)) == 8
+    assert len(count_cycles(s, 10, local=True)) == 16
+
+
+def test_repetitions_after_a_change_of_level_are_counted():
+    """A change of stance or camera halfway shifts the signal; the repetitions on the lower
+    level never reach one threshold for the whole bout."""
+    s = _cycles([0.3] * 16, offsets=[0.0] * 8 + [-1.5] * 8)
+    assert len(count_cycles(s, 10)) <= 8
+    # all but the ones whose window straddles the change of level
+    assert len(count_cycles(s, 10, local=True)) >= 13
+
+
+def test_jitter_in_a_long_pause_is_not_counted(monkeypatch):
+    """A still pause of many periods between two sets: its local range is tiny, so its
+    jitter crosses the local thresholds; the depth check drops those cycles."""
+    rng = np.random.default_rng(1)
+    pause = 1.0 + rng.normal(0, 0.02, 120)  # at rest (the top), 12 periods
+    s = np.concatenate([_cycles([1.0] * 6), pause, _cycles([1.0] * 6)])
+    assert len(count_cycles(s, 10, local=True)) == 12
+    monkeypatch.setattr(counting, "MIN_DEPTH", 0.0)
+    assert len(count_cycles(s, 10, local=True)) > 12
+
+
+def test_count_reps_uses_local_thresholds_only_for_a_clearly_periodic_signal(monkeypatch):
+    seq, _ = squat_sequence(n_reps=10, period_s=1.2)
+    feats = sequence_features(seq)[0]
+    seen = []
+    real = counting.count_cycles
+    monkeypatch.setattr(counting, "count_cycles", lambda *a, **k: seen.append(k) or real(*a, **k))
+    assert count_reps(feats, FPS).reps == 10 and seen[-1]["local"]
+    monkeypatch.setattr(counting, "LOCAL_MIN_PERIODICITY", 1.01)
+    assert count_reps(feats, FPS).reps == 10 and not seen[-1]["local"]

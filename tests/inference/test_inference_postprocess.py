@@ -131,9 +131,9 @@ def test_adjacent_parts_with_the_same_label_are_one_bout():
 
 
 def test_a_label_that_flickers_inside_one_movement_does_not_cut_its_repetitions(tiny_weights):
-    """Squats labelled squat / push-up / squat in three back-to-back parts: counted as one
-    movement, each repetition given to the part holding its middle, none lost at the seams
-    (counted part by part, the seams cut repetitions in two)."""
+    """Squats labelled squat / push-up (3 s) / squat in three back-to-back parts: counted as
+    one movement, each repetition given to the part holding its middle, none lost at the
+    seams (counted part by part, the seams cut repetitions in two)."""
     from inference_synth import squat_sequence
 
     from inference.counting import count_reps
@@ -143,7 +143,7 @@ def test_a_label_that_flickers_inside_one_movement_does_not_cut_its_repetitions(
     seq, _ = squat_sequence(n_reps=6, period_s=2.5, rest_before_s=0.5, rest_after_s=0.5)
     feats, _ = sequence_features(seq)
     n = len(feats)
-    cuts = [0, 62, 113, n]  # mid-repetition (reps start every 25 frames from frame 5)
+    cuts = [0, 62, 92, n]  # mid-repetition (reps start every 25 frames from frame 5)
     labels = ["squat", "push_up", "squat"]
     spans = zip(labels, cuts[:-1], cuts[1:], strict=True)
     parts = [Segment(lab, a, b, 0.5) for lab, a, b in spans]
@@ -155,10 +155,37 @@ def test_a_label_that_flickers_inside_one_movement_does_not_cut_its_repetitions(
     for s, r in zip(parts, reps, strict=True):
         assert all(s.start <= (a + b) / 2 < s.end for a, b in r)
     # a static bout in between ends the run: each side is counted on its own
-    parts[1] = Segment("plank", 62, 113, 0.5)
+    parts[1] = Segment("plank", 62, 92, 0.5)
     reps = stretch_repetitions(parts, feats, FPS, tiny_weights)
     assert reps[1] is None
     assert len(reps[0]) == count_reps(feats[:62], FPS).reps
+
+
+def test_two_long_parts_side_by_side_are_counted_apart(tiny_weights, monkeypatch):
+    """Slow squats, then quick ones, back to back: two long parts are different stretches of
+    movement, each counted on its own frames (as one run, one signal, period and range
+    serve both)."""
+    from inference_synth import squat_sequence
+
+    from inference import postprocess
+    from inference.counting import count_reps
+    from inference.features import sequence_features
+    from inference.postprocess import Segment, stretch_repetitions
+
+    slow, _ = squat_sequence(n_reps=3, period_s=4.0, rest_before_s=0.5, rest_after_s=0.5)
+    quick, _ = squat_sequence(n_reps=10, period_s=1.0, rest_before_s=0.5, rest_after_s=0.5)
+    feats = np.concatenate([sequence_features(slow)[0], sequence_features(quick)[0]])
+    k = len(slow)
+    parts = [Segment("squat", 0, k, 0.9), Segment("lunge", k, len(feats), 0.9)]
+    assert postprocess.RUN_SPLIT_S * FPS <= min(k, len(feats) - k)
+    reps = stretch_repetitions(parts, feats, FPS, tiny_weights)
+    assert [len(r) for r in reps] == [3, 10]
+    for part, r in zip(parts, reps, strict=True):
+        own = count_reps(feats[part.start : part.end], FPS).rep_frames
+        assert r == [(part.start + a, part.start + b) for a, b in own]
+    monkeypatch.setattr(postprocess, "RUN_SPLIT_S", 0.0)  # never split: one run
+    one_run = stretch_repetitions(parts, feats, FPS, tiny_weights)
+    assert one_run[0] + one_run[1] == count_reps(feats, FPS).rep_frames
 
 
 def test_a_moving_bout_is_trimmed_to_its_repetitions():
