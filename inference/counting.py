@@ -11,12 +11,12 @@ Class-agnostic core (works for exercises the classifier cannot name):
    once per side while each side repeats once per left-right cycle, or a signal that
    sees every repetition while another merges pairs), the shorter period wins;
 4. a hysteresis state machine on that signal finds complete repetitions: leave the rest
-   position, pass the turning point, come back. In long bouts its thresholds follow the
-   signal's level and range over a few periods. The rest side is the side the person is on
-   at the start and end of the bout. Each repetition gets a start and end time (the rest
-   extremes around it), so partial repetitions at the edges are not counted, and a cycle
-   far shallower than the bout's others (a sway, settling after the last repetition) is
-   dropped.
+   position, pass the turning point, come back. In long, clearly periodic bouts its
+   thresholds follow the signal's level and range over a few periods. The rest side is
+   the side the person is on at the start and end of the bout. Each repetition gets a
+   start and end time (the rest extremes around it), so partial repetitions at the edges
+   are not counted, and a cycle far shallower than the bout's others (a sway, settling
+   after the last repetition) is dropped.
 
 Class-aware part: `RepPrior` per exercise (learned by the training command) says how many
 counted repetitions one detected cycle is worth (e.g. 2 for per-side exercises whose
@@ -259,15 +259,15 @@ def count_cycles(
     n = len(s)
     if n < 4:
         return []
-    med, rng = _levels(s, period if local else None)
-    if rng.max() <= 1e-9:
+    lo_q, hi_q = np.percentile(s, [10, 90])
+    if hi_q - lo_q <= 1e-9:
         return []
+    med, rng = _levels(s, lo_q, hi_q, period if local else None)
     # Rest side: where the bout starts and ends (people start and finish at rest). Look at a
     # short edge only (a quarter period), or a cycle's worth would average out.
     edge = max(2, min(n // 10, (period or 8) // 4))
     edge_mean = np.concatenate([s[:edge], s[-edge:]]).mean()
-    middle = (np.percentile(s, 10) + np.percentile(s, 90)) / 2  # of the whole bout
-    if (rest == "edges" and edge_mean < middle) or rest == "flexed":
+    if (rest == "edges" and edge_mean < (lo_q + hi_q) / 2) or rest == "flexed":
         s = -s
         med = -med
     hi_th, lo_th = med + hysteresis * rng, med - hysteresis * rng
@@ -327,13 +327,13 @@ def _rolling_percentiles(s: np.ndarray, win: int, qs) -> np.ndarray:
     return np.percentile(np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1), qs, axis=1)
 
 
-def _levels(s: np.ndarray, period: int | None) -> tuple[np.ndarray, np.ndarray]:
-    """Per frame: the middle and the robust (10-90%) range of the signal around it."""
+def _levels(s: np.ndarray, lo_q: float, hi_q: float, period: int | None):
+    """Per frame: the middle and the robust (10-90%) range of the signal around it; the
+    whole bout's (`lo_q`, `hi_q`) without a period or when the bout is too short."""
     n = len(s)
     win = LOCAL_PERIODS * (period or 0)
     if not win or n < 2 * win:
-        lo, hi = np.percentile(s, 10), np.percentile(s, 90)
-        return np.full(n, (lo + hi) / 2), np.full(n, hi - lo)
+        return np.full(n, (lo_q + hi_q) / 2), np.full(n, hi_q - lo_q)
     lo, hi = _rolling_percentiles(s, win, [10, 90])
     return (lo + hi) / 2, hi - lo
 
