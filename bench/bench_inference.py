@@ -9,6 +9,9 @@ for each pose backbone, and agreement of the LiteRT backbone with mediapipe's.
    file: H.264 through the ffmpeg program when it is installed, else OpenCV's MPEG-4 part
    2, which decodes faster), wall clock and CPU seconds per video second (the
    machine is shared, so CPU time is the steadier figure);
+   then the same clip stage by stage (decoding alone, the pose model alone), with the
+   ceiling they set on a fully used machine: on a slow or shared machine this shows
+   whether the code or the machine changed;
 2. peak resident memory (RSS) of a separate process analysing a long (default 10 min) 720p
    video made the same way;
 3. `--compare`: the LiteRT backbone against mediapipe's on dataset clips (mediapipe
@@ -129,10 +132,53 @@ def child_analyze(path: str, backbone: str) -> None:
     )
 
 
-def run_child(path: Path, backbone: str) -> dict:
+def child_stages(path: str, backbone: str) -> None:
+    """Run in a subprocess: the stages one after the other (no decode thread), so each
+    one's CPU cost is its own: decoding (grab every frame, retrieve + resize the grid
+    frames), then the pose model on the decoded frames."""
+    from inference.decode import FrameStream
+    from inference.pose import default_backbone
+
+    c0 = time.process_time()
+    stream = FrameStream(path)
+    frames = [fr.rgb for fr in stream]
+    decode_cpu = time.process_time() - c0
+    bb = default_backbone(backbone)
+    bb.reset()
+    bb.process(frames[0])  # interpreters are created on the first frame
+    bb.reset()
+    t0, c0 = time.perf_counter(), time.process_time()
+    for f in frames:
+        bb.process(f)
+    pose_wall, pose_cpu = time.perf_counter() - t0, time.process_time() - c0
+    bb.close()
+    n, d = len(frames), stream.duration_s
+    print(
+        json.dumps(
+            {
+                "decode_cpu_per_s": decode_cpu / d,
+                "pose_cpu_ms": 1000 * pose_cpu / n,
+                "pose_wall_ms": 1000 * pose_wall / n,
+                "pose_cpu_per_s": pose_cpu / d,
+            }
+        )
+    )
+
+
+def describe_stages(r: dict) -> str:
+    total = r["decode_cpu_per_s"] + r["pose_cpu_per_s"]
+    return (
+        f"decoding {r['decode_cpu_per_s']:.3f} CPU-s per video-s; pose "
+        f"{r['pose_cpu_ms']:.1f} CPU-ms ({r['pose_wall_ms']:.1f} ms wall) per frame = "
+        f"{r['pose_cpu_per_s']:.3f} CPU-s per video-s; together {total:.3f}, so at most "
+        f"{os.cpu_count() / total:.1f}x real time on {os.cpu_count()} fully used cores"
+    )
+
+
+def run_child(path: Path, backbone: str, mode: str = "--child") -> dict:
     env = dict(os.environ, GLOG_minloglevel="2", TF_CPP_MIN_LOG_LEVEL="3")
     out = subprocess.run(
-        [sys.executable, __file__, "--child", str(path), "--backbone", backbone],
+        [sys.executable, __file__, mode, str(path), "--backbone", backbone],
         capture_output=True,
         text=True,
         env=env,
@@ -193,10 +239,14 @@ def main() -> None:
     ap.add_argument("--compare", action="store_true", help="LiteRT vs mediapipe landmarks")
     ap.add_argument("--limit", type=int, default=0, help="clips for --compare (0: all)")
     ap.add_argument("--child")
+    ap.add_argument("--stages-child")
     ap.add_argument("--backbone")
     a = ap.parse_args()
     if a.child:
         child_analyze(a.child, a.backbone)
+        return
+    if a.stages_child:
+        child_stages(a.stages_child, a.backbone)
         return
     if a.compare:
         compare(a.limit or None)
@@ -213,6 +263,8 @@ def main() -> None:
                 f"{r['frames']} analysed frames: {describe(r)}",
                 flush=True,
             )
+            r = run_child(speed_clip, name, "--stages-child")
+            print(f"stages [{name}], one after the other: {describe_stages(r)}", flush=True)
         if a.minutes > 0:
             long_clip = Path(tmp) / "bench_long_720p30.mp4"
             make_video(Path(a.clip), long_clip, a.minutes * 60)
