@@ -9,9 +9,8 @@ for each pose backbone, and agreement of the LiteRT backbone with mediapipe's.
    file: H.264 through the ffmpeg program when it is installed, else OpenCV's MPEG-4 part
    2, which decodes faster), wall clock and CPU seconds per video second (the
    machine is shared, so CPU time is the steadier figure);
-   then the same clip stage by stage (decoding alone, the pose model alone), with the
-   ceiling they set on a fully used machine: on a slow or shared machine this shows
-   whether the code or the machine changed;
+   then the same clip stage by stage (decoding alone, the pose model alone): on a slow
+   or shared machine this shows whether the code or the machine changed;
 2. peak resident memory (RSS) of a separate process analysing a long (default 10 min) 720p
    video made the same way;
 3. `--compare`: the LiteRT backbone against mediapipe's on dataset clips (mediapipe
@@ -170,8 +169,9 @@ def describe_stages(r: dict) -> str:
     return (
         f"decoding {r['decode_cpu_per_s']:.3f} CPU-s per video-s; pose "
         f"{r['pose_cpu_ms']:.1f} CPU-ms ({r['pose_wall_ms']:.1f} ms wall) per frame = "
-        f"{r['pose_cpu_per_s']:.3f} CPU-s per video-s; together {total:.3f}, so at most "
-        f"{os.cpu_count() / total:.1f}x real time on {os.cpu_count()} fully used cores"
+        f"{r['pose_cpu_per_s']:.3f} CPU-s per video-s; together {total:.3f} CPU-s per "
+        f"video-s, run alone (a thread pool's spinning counts as CPU; run together, the "
+        f"other stage can fill it)"
     )
 
 
