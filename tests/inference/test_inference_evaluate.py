@@ -67,3 +67,19 @@ def test_summary_pools_the_seconds_of_all_clips():
     assert s["rest_in_bouts_fraction"] == pytest.approx(10.0 / 40.0)
     assert s["exercise_missed_fraction"] == pytest.approx(4.0 / 40.0)
     assert s["reps_outside_exercise"] == 3
+
+
+def test_either_reading_scores_against_the_nearer_of_the_two_counts():
+    base = {"label": "deadlift", "pred_label": "deadlift", "true_hold": None,
+            "pred_hold": None, "baseline_reps": 2}  # fmt: skip
+    rows = [
+        # Opens mid-repetition: counted 2 (or 3 with the opening ascent); predicted 3.
+        {**base, "true_reps": 2, "reps_alt": 3, "pred_reps": 3, "oracle_reps": 1},
+        # No second reading: scored against the count alone.
+        {**base, "true_reps": 4, "pred_reps": 5, "oracle_reps": 4},
+    ]
+    s = summarise(rows)
+    assert s["rep_mae"] == pytest.approx((1 / 2 + 1 / 4) / 2)
+    assert s["rep_mae_either_reading"] == pytest.approx((0 + 1 / 4) / 2)
+    assert s["rep_mae_true_bouts"] == pytest.approx((1 / 2 + 0) / 2)
+    assert s["rep_mae_true_bouts_either_reading"] == pytest.approx((1 / 2 + 0) / 2)
