@@ -178,24 +178,30 @@ def baseline_count(feats: np.ndarray, label: str) -> int:
     return reps
 
 
-def _error_either_reading(row: dict, key: str) -> float:
-    """Relative error against the nearer of the clip's count and its `reps_alt`: where the
-    manifest gives a second count (a clip that opens or ends mid-repetition), how much of
-    the error is that ambiguity. A secondary figure: `rep_mae` is the target one."""
-    counts = [row["true_reps"]] + ([row["reps_alt"]] if row.get("reps_alt") is not None else [])
+def _relative_error(row: dict, key: str, either_reading: bool = False) -> float:
+    """|row[key] - true count| / true count. With `either_reading`, against the nearer of
+    the clip's count and its `reps_alt` where the manifest gives one (a clip that opens or
+    ends mid-repetition): how much of the error is that ambiguity. A secondary figure:
+    `rep_mae` is the target one."""
+    counts = [row["true_reps"]]
+    if either_reading and row.get("reps_alt") is not None:
+        counts.append(row["reps_alt"])
     return min(abs(row[key] - c) for c in counts) / row["true_reps"]
+
+
+def _mean(values: list) -> float | None:
+    return float(np.mean(values)) if values else None
 
 
 def summarise(rows: list[dict]) -> dict:
     lab = [r["pred_label"] == r["label"] for r in rows]
     counted = [r for r in rows if r["true_reps"] > 0]
-    mae = [abs(r["pred_reps"] - r["true_reps"]) / r["true_reps"] for r in counted]
     obo = [abs(r["pred_reps"] - r["true_reps"]) <= 1 for r in counted]
-    base = [abs(r["baseline_reps"] - r["true_reps"]) / r["true_reps"] for r in counted]
     base_obo = [abs(r["baseline_reps"] - r["true_reps"]) <= 1 for r in counted]
-    oracle = [abs(r["oracle_reps"] - r["true_reps"]) / r["true_reps"] for r in counted]
-    either = [_error_either_reading(r, "pred_reps") for r in counted]
-    either_oracle = [_error_either_reading(r, "oracle_reps") for r in counted]
+
+    def mae(key: str, either_reading: bool = False) -> float | None:
+        return _mean([_relative_error(r, key, either_reading) for r in counted])
+
     holds = [
         abs(r["pred_hold"] - r["true_hold"]) / r["true_hold"]
         for r in rows
@@ -203,17 +209,15 @@ def summarise(rows: list[dict]) -> dict:
     ]
     return {
         "clips": len(rows),
-        "label_accuracy": float(np.mean(lab)) if lab else None,
-        "rep_mae": float(np.mean(mae)) if mae else None,
-        "off_by_one_accuracy": float(np.mean(obo)) if obo else None,
-        "rep_mae_true_bouts": float(np.mean(oracle)) if oracle else None,
-        "rep_mae_either_reading": float(np.mean(either)) if either else None,
-        "rep_mae_true_bouts_either_reading": (
-            float(np.mean(either_oracle)) if either_oracle else None
-        ),
-        "baseline_rep_mae": float(np.mean(base)) if base else None,
-        "baseline_off_by_one": float(np.mean(base_obo)) if base_obo else None,
-        "plank_hold_error": float(np.mean(holds)) if holds else None,
+        "label_accuracy": _mean(lab),
+        "rep_mae": mae("pred_reps"),
+        "off_by_one_accuracy": _mean(obo),
+        "rep_mae_true_bouts": mae("oracle_reps"),
+        "rep_mae_either_reading": mae("pred_reps", either_reading=True),
+        "rep_mae_true_bouts_either_reading": mae("oracle_reps", either_reading=True),
+        "baseline_rep_mae": mae("baseline_reps"),
+        "baseline_off_by_one": _mean(base_obo),
+        "plank_hold_error": _mean(holds),
         **_time_summary(rows),
     }
 
@@ -449,5 +453,6 @@ def print_report(report: dict, out=print) -> None:
     for (t, p), n in sorted(confusions.items(), key=lambda x: (-x[1], x[0])):
         out(f"  {t} -> {p}: {n}")
     out("\noverall (cross-validated, leaving out whole source repositories):")
+    width = max(map(len, report["summary"]), default=0)
     for k, v in report["summary"].items():
-        out(f"  {k:34s} {v:.3f}" if isinstance(v, float) else f"  {k:34s} {v}")
+        out(f"  {k:{width}s} {v:.3f}" if isinstance(v, float) else f"  {k:{width}s} {v}")
