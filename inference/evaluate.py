@@ -115,11 +115,17 @@ def time_metrics(clip: Clip, result, present: np.ndarray, fps: float) -> dict:
     """Where the bouts lie in time, whatever their labels: seconds of true non-exercise
     time with a person in view (rest, talking, setup) that fall inside predicted bouts
     (counted as active time and calories), seconds of true exercise outside every
-    predicted bout, and repetitions whose midpoint lies outside every true exercise bout."""
+    predicted bout, seconds of true exercise inside a predicted bout of the same exercise,
+    and repetitions whose midpoint lies outside every true exercise bout."""
     t = np.arange(len(present)) / fps
     exercise = [(b.start, b.end) for b in clip.bouts if b.label not in NON_EXERCISE]
     true_ex = _covered(t, exercise)
     pred = _covered(t, [(b.start_s, b.end_s) for b in result.bouts])
+    labelled = np.zeros(len(t), bool)
+    for tb in clip.bouts:
+        if tb.label not in NON_EXERCISE:
+            same = [(b.start_s, b.end_s) for b in result.bouts if b.exercise == tb.label]
+            labelled |= _covered(t, [(tb.start, tb.end)]) & _covered(t, same)
     rest = ~true_ex & present
     mids = np.array([(a + e) / 2 for b in result.bouts for a, e in b.rep_times_s])
     stray = int((~_covered(mids, exercise)).sum())
@@ -128,6 +134,7 @@ def time_metrics(clip: Clip, result, present: np.ndarray, fps: float) -> dict:
         "rest_in_bouts_s": float((rest & pred).sum() / fps),
         "exercise_s": float(true_ex.sum() / fps),
         "exercise_missed_s": float((true_ex & ~pred).sum() / fps),
+        "exercise_labelled_s": float(labelled.sum() / fps),
         "reps_outside_exercise": stray,
     }
 
@@ -229,11 +236,17 @@ def _time_summary(rows: list[dict]) -> dict:
         return {}
     rest = sum(r["rest_s"] for r in rows)
     exercise = sum(r["exercise_s"] for r in rows)
+
+    def share_of_exercise(key: str) -> float | None:
+        return sum(r[key] for r in rows) / exercise if exercise else None
+
     return {
         "rest_in_bouts_fraction": sum(r["rest_in_bouts_s"] for r in rows) / rest if rest else None,
-        "exercise_missed_fraction": (
-            sum(r["exercise_missed_s"] for r in rows) / exercise if exercise else None
-        ),
+        "exercise_missed_fraction": share_of_exercise("exercise_missed_s"),
+        # Finer than the clip label accuracy (thousands of frames, not 129 clips), and it
+        # also scores the other exercises of multi-exercise clips: which part of the true
+        # exercise time lies inside a predicted bout of that exercise.
+        "exercise_time_labelled_fraction": share_of_exercise("exercise_labelled_s"),
         "reps_outside_exercise": sum(r["reps_outside_exercise"] for r in rows),
     }
 

@@ -18,8 +18,8 @@ def _clip(bouts):
     )  # fmt: skip
 
 
-def _bout(start, end, reps):
-    return Bout("squat", start, end, len(reps), reps, None, 5.0, 1.0, 0.9)
+def _bout(start, end, reps, exercise="squat"):
+    return Bout(exercise, start, end, len(reps), reps, None, 5.0, 1.0, 0.9)
 
 
 class _Result:
@@ -59,14 +59,26 @@ def test_summary_pools_the_seconds_of_all_clips():
             "baseline_reps": 3, "oracle_reps": 3, "true_hold": None, "pred_hold": None}  # fmt: skip
     rows = [
         {**base, "rest_s": 10.0, "rest_in_bouts_s": 5.0, "exercise_s": 10.0,
-         "exercise_missed_s": 0.0, "reps_outside_exercise": 1},
+         "exercise_missed_s": 0.0, "exercise_labelled_s": 10.0, "reps_outside_exercise": 1},
         {**base, "rest_s": 30.0, "rest_in_bouts_s": 5.0, "exercise_s": 30.0,
-         "exercise_missed_s": 4.0, "reps_outside_exercise": 2},
+         "exercise_missed_s": 4.0, "exercise_labelled_s": 20.0, "reps_outside_exercise": 2},
     ]  # fmt: skip
     s = summarise(rows)
     assert s["rest_in_bouts_fraction"] == pytest.approx(10.0 / 40.0)
     assert s["exercise_missed_fraction"] == pytest.approx(4.0 / 40.0)
+    assert s["exercise_time_labelled_fraction"] == pytest.approx(30.0 / 40.0)
     assert s["reps_outside_exercise"] == 3
+
+
+def test_exercise_time_counts_as_labelled_only_inside_a_bout_of_its_own_exercise():
+    # Truth: plank 0-6 s, plank jacks 6-12 s. Predicted: plank 0-8 s, plank jacks 8-12 s:
+    # the clip's label is lost by the longest bout, but 10 of the 12 s are named right.
+    clip = _clip([TrueBout(0, 6, "plank"), TrueBout(6, 12, "plank_jack", 4)])
+    result = _Result([_bout(0.0, 8.0, [], "plank"), _bout(8.0, 12.0, [[8, 9]], "plank_jack")])
+    m = time_metrics(clip, result, np.ones(120, bool), FPS)
+    assert m["exercise_s"] == pytest.approx(12.0)
+    assert m["exercise_missed_s"] == 0.0
+    assert m["exercise_labelled_s"] == pytest.approx(10.0)
 
 
 def test_either_reading_scores_against_the_nearer_of_the_two_counts():
