@@ -186,6 +186,7 @@ def cmd_evaluate(a) -> int:
         steps=a.steps,
         reuse_folds=a.reuse_folds,
         jobs=a.jobs,
+        seed=a.seed,
         log=lambda *x, **k: print(*x, file=sys.stderr),
     )
     if a.json:
@@ -196,7 +197,7 @@ def cmd_evaluate(a) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .train import STEPS
+    from .train import SEED, STEPS
 
     p = argparse.ArgumentParser(prog="python -m inference", description="coach analysis engine")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -228,6 +229,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ev.add_argument(
         "--jobs", type=int, default=1, help="folds run in this many processes (e.g. 2 on 2 cores)"
+    )
+    ev.add_argument(
+        "--seed",
+        type=int,
+        default=SEED,
+        help="training seed of the fold models (another seed: another set of fold models)",
     )
     ev.set_defaults(fn=cmd_evaluate)
     return p

@@ -30,6 +30,7 @@ from .heads import IDLE
 from .landmarks import cache_path
 from .pose import default_backbone
 from .train import (
+    SEED,
     STEPS,
     build_bout_set,
     build_training_set,
@@ -265,9 +266,10 @@ def speed_from_cache(clips) -> dict:
 FOLD_CACHE = Path(__file__).resolve().parent.parent / ".cache" / "folds"
 
 
-def _recipe_fingerprint() -> str:
-    """Hash of what defines the window classifier's training, so cached fold models go
-    stale with it (the priors and the bout classifier are refit on reuse anyway)."""
+def _recipe_fingerprint(seed: int = SEED) -> str:
+    """Hash of what defines the window classifier's training (`seed` included), so cached
+    fold models go stale with it (the priors and the bout classifier are refit on reuse
+    anyway)."""
     from . import train
 
     here = Path(__file__).resolve().parent
@@ -281,7 +283,7 @@ def _recipe_fingerprint() -> str:
         train.N_AUGMENT,
         train.TRAIN_STRIDE,
         train.BATCH,
-        train.SEED,
+        seed,
         train.SYNTHETIC,
         train.ENSEMBLE,
         train.MIXUP_ALPHA,
@@ -290,7 +292,9 @@ def _recipe_fingerprint() -> str:
     return h.hexdigest()[:12]
 
 
-def _fold_weights(k, train, seqs, vocab, steps, reuse, log, prebuilt=None, bout_set=None):
+def _fold_weights(
+    k, train, seqs, vocab, steps, reuse, log, prebuilt=None, bout_set=None, seed=SEED
+):
     """Train a fold's model; with `reuse`, keep it under .cache/folds (for iterating on
     post-processing without retraining: delete the folder after changing the training)."""
     from .heads import EngineWeights
@@ -298,7 +302,7 @@ def _fold_weights(k, train, seqs, vocab, steps, reuse, log, prebuilt=None, bout_
     key = hashlib.sha256(
         (
             "|".join(sorted(c.id for c in train))
-            + f"|{steps}|{_recipe_fingerprint()}|{default_backbone().version}"
+            + f"|{steps}|{_recipe_fingerprint(seed)}|{default_backbone().version}"
         ).encode()
     ).hexdigest()[:10]
     path = FOLD_CACHE / f"fold{k}_{key}.npz"
@@ -307,13 +311,14 @@ def _fold_weights(k, train, seqs, vocab, steps, reuse, log, prebuilt=None, bout_
         # Counting priors are cheap: refit them so counting changes need no retraining.
         w.rep_priors, w.typical_cadence = fit_rep_priors(train, seqs, vocab)
         # So is the bout classifier (seconds): refit so its changes need no retraining.
-        w.params.update(fit_bout_params(train, vocab, bout_set()))
+        w.params.update(fit_bout_params(train, vocab, bout_set(), seed=seed))
         return w
     w = train_weights(
         train,
         seqs,
         labels=vocab,
         steps=steps,
+        seed=seed,
         log=None,
         prebuilt=prebuilt(),
         bout_set=bout_set(),
@@ -326,26 +331,31 @@ def _fold_weights(k, train, seqs, vocab, steps, reuse, log, prebuilt=None, bout_
 
 class _FoldRunner:
     """Everything the folds share (clips, landmarks, augmented training sets built once, on
-    first need); `run(k)` trains fold k's model and scores its held-out clips."""
+    first need); `run(k)` trains fold k's model and scores its held-out clips. `seed`
+    seeds every random choice of training (augmentation, synthesis, networks)."""
 
-    def __init__(self, manifest: str, folds: int, steps: int, reuse_folds: bool, log=print):
+    def __init__(
+        self, manifest: str, folds: int, steps: int, reuse_folds: bool, log=print, seed=SEED
+    ):
         torch.set_num_threads(1)  # 2 threads on a shared 2-core box spin and run slower
         clips, self.seqs = load_clips(manifest, log)
         self.clips = [c for c in clips if c.split == "dev"]
         self.vocab = exercise_labels(self.clips) + [IDLE]
         self.by_id = {c.id: c for c in self.clips}
         self.folds = repo_folds(self.clips, folds)
-        self.steps, self.reuse, self.log = steps, reuse_folds, log
+        self.steps, self.reuse, self.log, self.seed = steps, reuse_folds, log, seed
         self._built, self._bouts = [], []
 
     def prebuilt(self):  # the augmented training set of all clips
         if not self._built:
-            self._built.append(build_training_set(self.clips, self.seqs, self.vocab))
+            self._built.append(
+                build_training_set(self.clips, self.seqs, self.vocab, seed=self.seed)
+            )
         return self._built[0]
 
     def bout_set(self):  # the same for the bout classifier
         if not self._bouts:
-            self._bouts.append(build_bout_set(self.clips, self.seqs, self.vocab))
+            self._bouts.append(build_bout_set(self.clips, self.seqs, self.vocab, seed=self.seed))
         return self._bouts[0]
 
     def run(self, k: int) -> tuple[list[dict], float]:
@@ -358,7 +368,7 @@ class _FoldRunner:
         )
         w = _fold_weights(
             k, train, self.seqs, self.vocab, self.steps, self.reuse, self.log,
-            self.prebuilt, self.bout_set,
+            self.prebuilt, self.bout_set, self.seed,
         )  # fmt: skip
         rows, analysis_s = [], 0.0
         for cid in held:
@@ -387,9 +397,9 @@ class _FoldRunner:
 _WORKER: _FoldRunner | None = None
 
 
-def _start_worker(manifest, folds, steps, reuse_folds):
+def _start_worker(manifest, folds, steps, reuse_folds, seed):
     global _WORKER
-    _WORKER = _FoldRunner(manifest, folds, steps, reuse_folds, log=lambda *a, **k: None)
+    _WORKER = _FoldRunner(manifest, folds, steps, reuse_folds, lambda *a, **k: None, seed)
 
 
 def _run_in_worker(k: int):
@@ -403,14 +413,16 @@ def evaluate(
     log=print,
     reuse_folds=False,
     jobs: int = 1,
+    seed: int = SEED,
 ) -> dict:
     """`jobs` > 1 runs folds in that many processes (spawned, so no pose graph or torch
-    thread pool is inherited), each with one torch thread."""
-    runner = _FoldRunner(manifest, folds, steps, reuse_folds, log)
+    thread pool is inherited), each with one torch thread. `seed`: another seed gives
+    another set of fold models, to tell a change from the spread between trainings."""
+    runner = _FoldRunner(manifest, folds, steps, reuse_folds, log, seed)
     clips = runner.clips
     if jobs > 1:
         ctx = multiprocessing.get_context("spawn")
-        args = (manifest, folds, steps, reuse_folds)
+        args = (manifest, folds, steps, reuse_folds, seed)
         with ProcessPoolExecutor(jobs, ctx, _start_worker, args) as pool:
             log(f"{folds} folds in {jobs} processes")
             parts = list(pool.map(_run_in_worker, range(folds)))

@@ -95,3 +95,11 @@ def test_either_reading_scores_against_the_nearer_of_the_two_counts():
     assert s["rep_mae_either_reading"] == pytest.approx((0 + 1 / 4) / 2)
     assert s["rep_mae_true_bouts"] == pytest.approx((1 / 2 + 0) / 2)
     assert s["rep_mae_true_bouts_either_reading"] == pytest.approx((1 / 2 + 0) / 2)
+
+
+def test_another_seed_keys_another_set_of_fold_models():
+    from inference.evaluate import _recipe_fingerprint
+    from inference.train import SEED
+
+    assert _recipe_fingerprint() == _recipe_fingerprint(SEED)
+    assert _recipe_fingerprint(SEED + 1) != _recipe_fingerprint(SEED)
