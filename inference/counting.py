@@ -372,7 +372,54 @@ def side_correlation(feats: np.ndarray) -> float:
     return float(np.corrcoef(left, right)[0, 1])
 
 
+#: A long bout that is not clearly periodic as a whole (two sets at different tempos, with
+#: a pause or a change of stance between them, that the segmentation kept as one bout) is
+#: counted in two parts, cut at its stillest moment, when each part on its own is clearly
+#: periodic and together they find more repetitions (a mixed signal undercounts; a cut
+#: can only lose the repetition it falls in); parts are at least this long, and are split
+#: again the same way.
+SPLIT_MIN_PART_S = 5.0
+#: Only below this periodicity of the whole bout. Cross-validated with every long bout
+#: tried (1.01): a few -1 undercounts are fixed, but sit-ups 9 -> 17 and burpees 6 -> 8
+#: (parts that count half cycles), rep MAE 0.121 -> 0.130; at 0.6 no dev-clip count changes
+#: under the fold models, and the shipped model's high-knees clip goes 9 -> 29 (of 29).
+SPLIT_BELOW = 0.6
+
+
+def _stillest_frame(feats: np.ndarray, fps: float, lo: int, hi: int) -> int:
+    """The frame in [lo, hi) where the moving joints move least (over about a second)."""
+    sig = _smooth(candidate_signals(feats, fps), sigma=max(0.6, fps * 0.06))
+    scale = np.percentile(sig, 90, axis=0) - np.percentile(sig, 10, axis=0)
+    moving = scale > max(MIN_RANGE, REL_RANGE * scale.max())
+    if not moving.any():
+        return (lo + hi) // 2
+    speed = np.abs(np.diff(sig[:, moving], axis=0)) / scale[moving]
+    energy = _smooth(np.concatenate([speed.mean(axis=1), [0.0]]), sigma=fps / 2)
+    return lo + int(np.argmin(energy[lo:hi]))
+
+
 def count_reps(feats: np.ndarray, fps: float, prior: RepPrior | None = None) -> RepCount:
+    whole = _count_once(feats, fps, prior)
+    part = int(SPLIT_MIN_PART_S * fps)
+    if whole.periodicity >= SPLIT_BELOW or len(feats) <= 2 * part:
+        return whole
+    cut = _stillest_frame(feats, fps, part, len(feats) - part)
+    first, second = count_reps(feats[:cut], fps, prior), count_reps(feats[cut:], fps, prior)
+    periodic = min(first.periodicity, second.periodicity) >= LOCAL_MIN_PERIODICITY
+    if not periodic or first.reps + second.reps <= whole.reps:
+        return whole
+    periods = [p for p in (first.period_s, second.period_s) if p]
+    return RepCount(
+        first.reps + second.reps,
+        first.rep_frames + [(a + cut, b + cut) for a, b in second.rep_frames],
+        float(np.mean(periods)) if periods else None,
+        min(first.periodicity, second.periodicity),
+        max(first.amplitude, second.amplitude),
+        np.concatenate([first.signal, second.signal]),
+    )
+
+
+def _count_once(feats: np.ndarray, fps: float, prior: RepPrior | None = None) -> RepCount:
     prior = prior or RepPrior()
     s, period, periodicity, channel = dominant_signal(feats, fps, prior)
     local = periodicity >= LOCAL_MIN_PERIODICITY
