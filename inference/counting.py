@@ -184,11 +184,9 @@ def _best_peak(ac: np.ndarray, lo: int, hi: int) -> tuple[int, float]:
     return next((lag, v) for lag, v in peaks if v >= FIRST_PEAK * top)
 
 
-def dominant_signal(feats: np.ndarray, fps: float, prior: RepPrior | None = None):
-    """(signal, period_frames, periodicity, channel) of the most periodic skeleton motion;
-    channel: index of the candidate signal it follows (None when nothing moves)."""
-    prior = prior or RepPrior()
-    n = len(feats)
+def moving_signals(feats: np.ndarray, fps: float, prior: RepPrior):
+    """(signals, scale, active): the candidate signals smoothed and detrended, their
+    robust (10-90%) ranges, and which of them move enough to be a repetition."""
     sig = _smooth(candidate_signals(feats, fps), sigma=max(0.6, fps * 0.06))
     # Drift is what is slower than the slowest repetition. The window used to shrink to half
     # the bout in short bouts, which removed a slow repetition along with the drift:
@@ -201,6 +199,15 @@ def dominant_signal(feats: np.ndarray, fps: float, prior: RepPrior | None = None
     # ~0.03-0.05 (torso lengths / fractions of 180 deg); a real repetition moves some joint
     # by well over 0.1.
     active = scale > max(MIN_RANGE, REL_RANGE * scale.max())
+    return sig, scale, active
+
+
+def dominant_signal(feats: np.ndarray, fps: float, prior: RepPrior | None = None):
+    """(signal, period_frames, periodicity, channel) of the most periodic skeleton motion;
+    channel: index of the candidate signal it follows (None when nothing moves)."""
+    prior = prior or RepPrior()
+    n = len(feats)
+    sig, scale, active = moving_signals(feats, fps, prior)
     if n < 6 or not active.any():
         return np.zeros(n), None, 0.0, None
     ac = _autocorr(sig)
@@ -386,11 +393,9 @@ SPLIT_MIN_PART_S = 5.0
 SPLIT_BELOW = 0.6
 
 
-def _stillest_frame(feats: np.ndarray, fps: float, lo: int, hi: int) -> int:
+def _stillest_frame(feats: np.ndarray, fps: float, prior: RepPrior, lo: int, hi: int) -> int:
     """The frame in [lo, hi) where the moving joints move least (over about a second)."""
-    sig = _smooth(candidate_signals(feats, fps), sigma=max(0.6, fps * 0.06))
-    scale = np.percentile(sig, 90, axis=0) - np.percentile(sig, 10, axis=0)
-    moving = scale > max(MIN_RANGE, REL_RANGE * scale.max())
+    sig, scale, moving = moving_signals(feats, fps, prior)
     if not moving.any():
         return (lo + hi) // 2
     speed = np.abs(np.diff(sig[:, moving], axis=0)) / scale[moving]
@@ -399,11 +404,12 @@ def _stillest_frame(feats: np.ndarray, fps: float, lo: int, hi: int) -> int:
 
 
 def count_reps(feats: np.ndarray, fps: float, prior: RepPrior | None = None) -> RepCount:
+    prior = prior or RepPrior()
     whole = _count_once(feats, fps, prior)
     part = int(SPLIT_MIN_PART_S * fps)
     if whole.periodicity >= SPLIT_BELOW or len(feats) <= 2 * part:
         return whole
-    cut = _stillest_frame(feats, fps, part, len(feats) - part)
+    cut = _stillest_frame(feats, fps, prior, part, len(feats) - part)
     first, second = count_reps(feats[:cut], fps, prior), count_reps(feats[cut:], fps, prior)
     periodic = min(first.periodicity, second.periodicity) >= LOCAL_MIN_PERIODICITY
     if not periodic or first.reps + second.reps <= whole.reps:
@@ -419,8 +425,7 @@ def count_reps(feats: np.ndarray, fps: float, prior: RepPrior | None = None) -> 
     )
 
 
-def _count_once(feats: np.ndarray, fps: float, prior: RepPrior | None = None) -> RepCount:
-    prior = prior or RepPrior()
+def _count_once(feats: np.ndarray, fps: float, prior: RepPrior) -> RepCount:
     s, period, periodicity, channel = dominant_signal(feats, fps, prior)
     local = periodicity >= LOCAL_MIN_PERIODICITY
     cycles = count_cycles(s, period, rest=prior.rest, local=local)

@@ -7,8 +7,9 @@ import pytest
 
 from inference.dataset import Bout as TrueBout
 from inference.dataset import Clip
-from inference.evaluate import summarise, time_metrics
+from inference.evaluate import _recipe_fingerprint, summarise, time_metrics
 from inference.result import Bout
+from inference.train import SEED
 
 
 def _clip(bouts):
@@ -98,8 +99,5 @@ def test_either_reading_scores_against_the_nearer_of_the_two_counts():
 
 
 def test_another_seed_keys_another_set_of_fold_models():
-    from inference.evaluate import _recipe_fingerprint
-    from inference.train import SEED
-
     assert _recipe_fingerprint() == _recipe_fingerprint(SEED)
     assert _recipe_fingerprint(SEED + 1) != _recipe_fingerprint(SEED)
