@@ -149,8 +149,11 @@ export class LiveStream {
       this.canvas.height = Math.round(height * scale);
       this.canvas.getContext("2d")!.drawImage(this.video, 0, 0, this.canvas.width, this.canvas.height);
       const blob = await new Promise<Blob | null>((resolve) => this.canvas.toBlob(resolve, "image/jpeg", 0.75));
-      if (blob && socket.readyState === WebSocket.OPEN && !this.stopping) {
-        socket.send(encodeFrame(t, await blob.arrayBuffer()));
+      const data = blob ? await blob.arrayBuffer() : null;
+      // Checked after the last await: the socket can close while the frame is encoded, and
+      // sending on a closing socket throws in the page.
+      if (data && socket.readyState === WebSocket.OPEN && !this.stopping) {
+        socket.send(encodeFrame(t, data));
         this.lastT = t;
       }
     } finally {
