@@ -403,14 +403,20 @@ def _stillest_frame(feats: np.ndarray, fps: float, prior: RepPrior, lo: int, hi:
     return lo + int(np.argmin(energy[lo:hi]))
 
 
-def count_reps(feats: np.ndarray, fps: float, prior: RepPrior | None = None) -> RepCount:
+def count_reps(
+    feats: np.ndarray, fps: float, prior: RepPrior | None = None, video_ends: bool = False
+) -> RepCount:
+    """Repetitions of one stretch of movement. `video_ends`: the stretch ends where the
+    video (or the stream so far) ends, so nothing after its last frame was seen (see
+    `_unfinished_at_video_end`)."""
     prior = prior or RepPrior()
-    whole = _count_once(feats, fps, prior)
+    whole = _count_once(feats, fps, prior, video_ends)
     part = int(SPLIT_MIN_PART_S * fps)
     if whole.periodicity >= SPLIT_BELOW or len(feats) <= 2 * part:
         return whole
     cut = _stillest_frame(feats, fps, prior, part, len(feats) - part)
-    first, second = count_reps(feats[:cut], fps, prior), count_reps(feats[cut:], fps, prior)
+    first = count_reps(feats[:cut], fps, prior)
+    second = count_reps(feats[cut:], fps, prior, video_ends)
     periodic = min(first.periodicity, second.periodicity) >= LOCAL_MIN_PERIODICITY
     if not periodic or first.reps + second.reps <= whole.reps:
         return whole
@@ -425,7 +431,23 @@ def count_reps(feats: np.ndarray, fps: float, prior: RepPrior | None = None) -> 
     )
 
 
-def _count_once(feats: np.ndarray, fps: float, prior: RepPrior) -> RepCount:
+def _unfinished_at_video_end(cycles: list[tuple[int, int]], n: int) -> bool:
+    """The last repetition is still on its way back when the video ends: its return reaches
+    the highest point of its rest phase on the very last frame (a return that was seen to
+    level off ends earlier). A repetition is complete when the body is back at the start
+    position before the video ends (the dataset's counting rule, and what a person counts);
+    the hysteresis already calls it back at 72% of the way, which a clip cut mid-return
+    reaches. Cross-validated on two sets of fold models: rep MAE 0.121 -> 0.105 and 0.134
+    -> 0.118, off-by-one 0.919 -> 0.935 and 0.903 -> 0.919, counter in the true bouts
+    0.093 -> 0.084 on both. It changes 14 clips' counts: 8 lose a repetition the dataset
+    does not count, 6 one it does, so in repetitions it is nearly even; the gain is in the
+    short clips cut mid-movement, where one repetition is a large share. Counting a return
+    that levels off one frame before the end as unfinished too is worse (0.123 / 0.137):
+    those are real."""
+    return bool(cycles) and cycles[-1][1] >= n - 1
+
+
+def _count_once(feats: np.ndarray, fps: float, prior: RepPrior, video_ends: bool) -> RepCount:
     s, period, periodicity, channel = dominant_signal(feats, fps, prior)
     local = periodicity >= LOCAL_MIN_PERIODICITY
     cycles = count_cycles(s, period, rest=prior.rest, local=local)
@@ -444,4 +466,6 @@ def _count_once(feats: np.ndarray, fps: float, prior: RepPrior) -> RepCount:
     elif prior.cycles_per_rep > 1.0 and cycles:
         k = int(round(prior.cycles_per_rep))
         cycles = [(cycles[i][0], cycles[i + k - 1][1]) for i in range(0, len(cycles) - k + 1, k)]
+    if video_ends and _unfinished_at_video_end(cycles, len(feats)):
+        cycles = cycles[:-1]
     return RepCount(len(cycles), cycles, period / fps if period else None, periodicity, amp, s)

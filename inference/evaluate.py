@@ -384,7 +384,10 @@ class _FoldRunner:
             fps = seq.fps
             row["oracle_reps"] = sum(
                 count_reps(
-                    feats[int(b.start * fps) : int(np.ceil(b.end * fps))], fps, w.prior(c.label)
+                    feats[int(b.start * fps) : int(np.ceil(b.end * fps))],
+                    fps,
+                    w.prior(c.label),
+                    video_ends=int(np.ceil(b.end * fps)) >= len(feats),
                 ).reps
                 for b in c.bouts
                 if b.label == c.label and b.end - b.start >= 0.6

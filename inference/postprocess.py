@@ -305,7 +305,7 @@ def stretch_repetitions(
         run = segs[i:j]
         a, b = run[0].start, run[-1].end
         longest = max(run, key=lambda s: s.end - s.start)
-        rc = count_reps(feats[a:b], fps, weights.prior(longest.label))
+        rc = count_reps(feats[a:b], fps, weights.prior(longest.label), b == len(feats))
         for k in range(i, j):
             out[k] = []
         for ra, rb in rc.rep_frames:

@@ -39,6 +39,21 @@ def test_partial_rep_at_the_end_is_not_counted():
     assert len(count_cycles(s, 25)) == 4
 
 
+def test_a_repetition_still_coming_back_when_the_video_ends_is_not_counted():
+    """Four squats; the video stops while the fourth return is past the hysteresis
+    threshold but still rising (frame 126 of 130). Where the video ends there, that
+    repetition is unfinished; where the video goes on (the stretch is followed by more
+    frames), the counter keeps it. A return that levelled off before the end counts."""
+    seq, _ = squat_sequence(n_reps=4, period_s=2.5, rest_after_s=0.0)
+    feats = sequence_features(seq)[0]
+    cut = feats[:126]
+    assert count_reps(cut, FPS).reps == 4
+    assert count_reps(cut, FPS, video_ends=True).reps == 3
+    seq, _ = squat_sequence(n_reps=4, period_s=2.5, rest_after_s=1.0)
+    feats = sequence_features(seq)[0]
+    assert count_reps(feats, FPS, video_ends=True).reps == 4
+
+
 def test_a_shallow_dip_after_a_repetition_is_not_counted(monkeypatch):
     # One slow repetition in a mostly still bout, then a dip a quarter as deep (settling
     # after it): the still frames make the 10-90% range narrow, so the dip crosses the

@@ -161,6 +161,24 @@ def test_a_label_that_flickers_inside_one_movement_does_not_cut_its_repetitions(
     assert len(reps[0]) == count_reps(feats[:62], FPS).reps
 
 
+def test_only_the_stretch_that_ends_with_the_video_drops_an_unfinished_repetition(
+    tiny_weights,
+):
+    """The same four squats cut mid-return (frame 126): as the end of the video, the last
+    repetition is unfinished; with frames after the stretch (the video goes on), it is
+    kept."""
+    from inference_synth import squat_sequence
+
+    from inference.features import sequence_features
+    from inference.postprocess import Segment, stretch_repetitions
+
+    seq, _ = squat_sequence(n_reps=4, period_s=2.5, rest_after_s=0.0)
+    feats, _ = sequence_features(seq)
+    squats = [Segment("squat", 0, 126, 0.5)]
+    assert len(stretch_repetitions(squats, feats[:126], FPS, tiny_weights)[0]) == 3
+    assert len(stretch_repetitions(squats, feats, FPS, tiny_weights)[0]) == 4
+
+
 def test_two_long_parts_side_by_side_are_counted_apart(tiny_weights, monkeypatch):
     """Slow squats, then quick ones, back to back: two long parts are different stretches of
     movement, each counted on its own frames (as one run, one signal, period and range
