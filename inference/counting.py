@@ -439,9 +439,10 @@ def _unfinished_at_video_end(cycles: list[tuple[int, int]], n: int) -> bool:
     the hysteresis already calls it back at 72% of the way, which a clip cut mid-return
     reaches. Cross-validated on two sets of fold models: rep MAE 0.121 -> 0.105 and 0.134
     -> 0.118, off-by-one 0.919 -> 0.935 and 0.903 -> 0.919, counter in the true bouts
-    0.093 -> 0.084 on both. It changes 14 clips' counts: 8 lose a repetition the dataset
-    does not count, 6 one it does, so in repetitions it is nearly even; the gain is in the
-    short clips cut mid-movement, where one repetition is a large share. Counting a return
+    0.093 -> 0.084 on both. It changes 14 clips' counts: 8 (7 on the other set) lose a
+    repetition the dataset does not count, 6 (7) one it does, so in repetitions it is
+    nearly even; the gain is in the short clips cut mid-movement, where one repetition is
+    a large share. Counting a return
     that levels off one frame before the end as unfinished too is worse (0.123 / 0.137):
     those are real."""
     return bool(cycles) and cycles[-1][1] >= n - 1
