@@ -442,9 +442,8 @@ def _unfinished_at_video_end(cycles: list[tuple[int, int]], n: int) -> bool:
     0.093 -> 0.084 on both. It changes 14 clips' counts: 8 (7 on the other set) lose a
     repetition the dataset does not count, 6 (7) one it does, so in repetitions it is
     nearly even; the gain is in the short clips cut mid-movement, where one repetition is
-    a large share. Counting a return
-    that levels off one frame before the end as unfinished too is worse (0.123 / 0.137):
-    those are real."""
+    a large share. Counting a return that levels off one frame before the end as
+    unfinished too is worse (0.123 / 0.137): those are real."""
     return bool(cycles) and cycles[-1][1] >= n - 1
 
 

@@ -382,15 +382,14 @@ class _FoldRunner:
             row["baseline_reps"] = baseline_count(feats, c.label)
             # Counting alone: the class-aware counter on the TRUE bouts of the clip's label.
             fps = seq.fps
-            row["oracle_reps"] = sum(
-                count_reps(
-                    feats[int(b.start * fps) : int(np.ceil(b.end * fps))],
-                    fps,
-                    w.prior(c.label),
-                    video_ends=int(np.ceil(b.end * fps)) >= len(feats),
-                ).reps
+            spans = [
+                (int(b.start * fps), int(np.ceil(b.end * fps)))
                 for b in c.bouts
                 if b.label == c.label and b.end - b.start >= 0.6
+            ]
+            row["oracle_reps"] = sum(
+                count_reps(feats[a:e], fps, w.prior(c.label), video_ends=e >= len(feats)).reps
+                for a, e in spans
             )
             row["fold"] = k
             rows.append(row)
