@@ -6,22 +6,39 @@ lazily in the process that uses them, never at import time.
     from inference import analyze_video, StreamingAnalyzer
     result = analyze_video("workout.mp4", body={"weight_kg": 80})
     print(result.to_json())
+
+Everything a caller needs is exported here; the modules behind it are the engine's own.
 """
 
+from . import live_state
 from .analyzer import LiveState, StreamingAnalyzer, analyze_sequence, analyze_video
-from .calories import BodyMetrics
+from .calories import STATIC_EXERCISES, BodyMetrics
+from .decode import ANALYSIS_FPS, MAX_SIDE, FrameStream, probe
 from .errors import InferenceError, ModelNotTrainedError, VideoDecodeError
+from .landmarks import LandmarkSequence
+from .pose import N_LANDMARKS, PoseBackbone, PoseFrame, default_backbone
 from .result import AnalysisResult, Bout
 
 __all__ = [
+    "ANALYSIS_FPS",
+    "MAX_SIDE",
+    "N_LANDMARKS",
+    "STATIC_EXERCISES",
     "AnalysisResult",
     "Bout",
     "BodyMetrics",
+    "FrameStream",
     "InferenceError",
+    "LandmarkSequence",
     "LiveState",
     "ModelNotTrainedError",
+    "PoseBackbone",
+    "PoseFrame",
     "StreamingAnalyzer",
     "VideoDecodeError",
     "analyze_sequence",
     "analyze_video",
+    "default_backbone",
+    "live_state",
+    "probe",
 ]

@@ -7,7 +7,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from drf_spectacular.utils import extend_schema
 from drf_standardized_errors.openapi_serializers import ErrorResponse403Serializer
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
-from rest_framework import generics, serializers, status
+from rest_framework import exceptions, generics, serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -19,7 +19,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from coach.api.mixins import OwnedByUserMixin
 from coach.api.openapi import JWT_401
-from users import selectors, services
+from users import selectors, services, throttling
 from users.filters import WeightEntryFilter
 from users.models import WeightEntry
 from users.serializers import (
@@ -46,7 +46,8 @@ def token_pair_for(user) -> dict:
 
 
 class AuthThrottleMixin:
-    """Sign-up and log-in attempts are rate limited per client address."""
+    """Sign-up and log-in attempts are rate limited per client address (the one the
+    deployment trusts, `NUM_PROXIES`); log-ins also per account (`users.throttling`)."""
 
     throttle_scope = "auth"
     throttle_classes = [ScopedRateThrottle]
@@ -107,12 +108,16 @@ class LoginApi(AuthThrottleMixin, APIView):
         SessionAuthentication().enforce_csrf(request)
         serializer = CredentialsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        email = serializer.validated_data["email"]
+        throttling.account_check_not_locked(email)
         user = authenticate(request, **serializer.validated_data)
         if user is None:
+            throttling.account_record_failure(email)
             raise serializers.ValidationError(
                 {"non_field_errors": ["E-mail address or password is wrong."]},
                 code="invalid_credentials",
             )
+        throttling.account_record_success(email)
         login(request, user)
         return Response(ProfileSerializer(user).data)
 
@@ -145,7 +150,17 @@ class TokenObtainApi(AuthThrottleMixin, TokenObtainPairView):
         responses={200: TokenPairSerializer, 401: JWT_401},
     )
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        email = request.data.get("email") if isinstance(request.data, dict) else None
+        if not isinstance(email, str):  # the serializer answers 400 for it
+            return super().post(request, *args, **kwargs)
+        throttling.account_check_not_locked(email)
+        try:
+            response = super().post(request, *args, **kwargs)
+        except exceptions.AuthenticationFailed:
+            throttling.account_record_failure(email)
+            raise
+        throttling.account_record_success(email)
+        return response
 
 
 class TokenRefreshApi(AuthThrottleMixin, TokenRefreshView):

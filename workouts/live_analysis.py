@@ -13,8 +13,7 @@ log = logging.getLogger(__name__)
 
 def run_live_session_analysis(*, session_id: int) -> str:
     """Safe to call again for the same id, like run_session_analysis."""
-    from inference import analyze_sequence
-    from inference.pose import default_backbone
+    from inference import analyze_sequence, default_backbone
 
     session = begin_analysis(session_id=session_id)
     if isinstance(session, str):

@@ -13,9 +13,7 @@ import struct
 
 import numpy as np
 
-from inference.decode import ANALYSIS_FPS, MAX_SIDE
-from inference.landmarks import LandmarkSequence
-from inference.pose import N_LANDMARKS, PoseFrame
+from inference import ANALYSIS_FPS, MAX_SIDE, N_LANDMARKS, LandmarkSequence, PoseFrame
 
 TIME_HEADER = struct.Struct(">d")
 JPEG_MAGIC = b"\xff\xd8\xff"

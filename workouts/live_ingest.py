@@ -13,10 +13,14 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from inference.decode import ANALYSIS_FPS
-from inference.landmarks import LandmarkSequence
-from inference.pose import PoseBackbone, default_backbone
-from workouts import live_services, live_state, live_video
+from inference import (
+    ANALYSIS_FPS,
+    LandmarkSequence,
+    PoseBackbone,
+    default_backbone,
+    live_state,
+)
+from workouts import live_services, live_video
 from workouts.live_frames import (
     appended,
     decode_jpeg,
@@ -145,7 +149,7 @@ def ingest_batch(*, session_id: int, batch_id: int) -> dict:
     def new_state(added: live_services.Appended) -> dict:
         # Inside the append's transaction, so the rows and the estimate land together.
         window = _window(cache, added)
-        state = added.stream.state or live_state.initial_state()
+        state = added.stream.state or live_state.initial()
         frames = added.stream.frames
         if len(window) and live_state.refresh_due(state, frames, ANALYSIS_FPS):
             state = live_state.refreshed(

@@ -10,11 +10,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from inference.decode import ANALYSIS_FPS
-from inference.landmarks import LandmarkSequence
-from inference.pose import PoseFrame
+from inference import ANALYSIS_FPS, LandmarkSequence, PoseFrame, live_state
 from users.models import User
-from workouts import live_state, live_video, selectors
+from workouts import live_video, selectors
 from workouts.live_frames import pack_items, pack_rows, sequence_from_packed, trimmed, unpack_items
 from workouts.models import (
     LiveBatch,
@@ -81,7 +79,7 @@ def live_session_start(
         LiveStream.objects.create(
             session=session,
             body_metrics=selectors.body_metrics_at(user=user, at=session.started_at),
-            state=live_state.initial_state(),
+            state=live_state.initial(),
             connection=connection,
         )
     # Frames kept under this id can only be strays (a database restored to an older id

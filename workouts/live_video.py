@@ -20,7 +20,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from inference.decode import ANALYSIS_FPS
+from inference import ANALYSIS_FPS
 from workouts.models import WorkoutSession
 
 log = logging.getLogger(__name__)

@@ -172,7 +172,7 @@ class LiveStream(models.Model):
     frame_height = models.PositiveIntegerField(default=0)
     chunks = models.PositiveIntegerField(default=0)
     body_metrics = models.JSONField(default=dict)
-    # The live estimate (workouts/live_state.py): committed totals and the latest values.
+    # The live estimate (inference.live_state): committed totals and the latest values.
     state = models.JSONField(default=dict)
     last_activity_at = models.DateTimeField(default=timezone.now)
     # The WebSocket connection streaming to it (set by start and resume): a resume on a new

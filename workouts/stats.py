@@ -10,7 +10,7 @@ from django.db.models import Count, F, Q, Sum, Window
 from django.db.models.functions import RowNumber, TruncDate, TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
-from inference.calories import STATIC_EXERCISES
+from inference import STATIC_EXERCISES
 from users.models import User
 from workouts.models import Bout, SessionStatus, WorkoutSession
 

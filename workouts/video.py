@@ -23,8 +23,7 @@ class CheckedVideo:
 def check_video(path: str, *, max_duration_s: float) -> CheckedVideo:
     """Opens the file with the same decoder the analysis uses and decodes its first frame."""
     # Imported on use: web processes need the engine (OpenCV, NumPy) only for this check.
-    from inference.decode import FrameStream, probe
-    from inference.errors import VideoDecodeError
+    from inference import FrameStream, VideoDecodeError, probe
 
     try:
         info = probe(path)

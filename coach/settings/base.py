@@ -139,6 +139,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "auth": env("AUTH_THROTTLE_RATE", default="20/min"),
     },
+    # Throttles key on REMOTE_ADDR; behind N trusted proxies, on the address the outermost one
+    # saw (the Nth X-Forwarded-For entry from the right). Unset, DRF would trust the header.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -146,6 +149,10 @@ DRF_STANDARDIZED_ERRORS = {
     "EXCEPTION_HANDLER_CLASS": "coach.api.errors.CoachExceptionHandler",
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
 }
+
+# Failed log-ins per account (from any address) before it is locked for the window.
+AUTH_ACCOUNT_FAILURE_LIMIT = env.int("AUTH_ACCOUNT_FAILURE_LIMIT", default=10)
+AUTH_ACCOUNT_LOCKOUT_S = env.int("AUTH_ACCOUNT_LOCKOUT_S", default=15 * 60)
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),

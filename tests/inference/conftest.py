@@ -1,16 +1,8 @@
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def dataset_dir() -> Path:
-    env = os.environ.get("COACH_DATASET_DIR")
-    return Path(env) if env else (REPO / ".." / "shared" / "datasets" / "exercise-clips").resolve()
+from tests.datasets import dataset_dir
 
 
 @pytest.fixture(scope="session")

@@ -1,3 +1,4 @@
+import time
 from datetime import timedelta
 
 import jwt
@@ -208,3 +209,88 @@ class TestThrottling:
         assert codes[:3] != [429] * 3 and codes[3] == 429
         response = anon_client.post(path, {"email": "someone@example.com", "password": "wrong"})
         assert response.json()["errors"][0]["code"] == "throttled"
+        assert 0 < int(response["Retry-After"]) <= 60
+
+    @pytest.mark.parametrize("path", [TOKEN, SIGNUP, REFRESH])
+    def test_forged_forwarded_for_does_not_pick_the_bucket(
+        self, anon_client, tight_auth_rate, path
+    ):
+        codes = [
+            anon_client.post(
+                path,
+                {"email": "someone@example.com", "password": "wrong"},
+                HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+            ).status_code
+            for n in range(4)
+        ]
+        assert codes[3] == 429
+
+    def test_behind_a_trusted_proxy_the_address_it_saw_picks_the_bucket(
+        self, anon_client, tight_auth_rate, settings
+    ):
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+
+        def attempt(forwarded_for):
+            body = {"email": "someone@example.com", "password": "wrong"}
+            return anon_client.post(TOKEN, body, HTTP_X_FORWARDED_FOR=forwarded_for).status_code
+
+        # The client writes the left part; the proxy appends the address it saw.
+        assert [attempt(f"198.51.100.{n}, 203.0.113.7") for n in range(4)][3] == 429
+        assert attempt("203.0.113.8") != 429
+
+
+class TestAccountLockout:
+    """Failed passwords on one account from many addresses lock that account for a while."""
+
+    @pytest.fixture(autouse=True)
+    def small_limit(self, settings):
+        from django.core.cache import cache
+
+        cache.clear()
+        settings.AUTH_ACCOUNT_FAILURE_LIMIT = 3
+        yield
+        cache.clear()
+
+    @staticmethod
+    def token(email, password, address):
+        return APIClient(REMOTE_ADDR=address).post(TOKEN, {"email": email, "password": password})
+
+    def test_guesses_from_many_addresses_lock_the_account(self, user, other_user):
+        codes = [self.token(user.email, "wrong", f"198.51.100.{n}").status_code for n in range(3)]
+        assert codes == [401, 401, 401]
+        locked = self.token(user.email.upper(), DEFAULT_PASSWORD, "198.51.100.9")
+        assert locked.status_code == 429, "a right guess on a locked account must not pass"
+        assert locked.json()["errors"][0]["code"] == "throttled"
+        assert 0 < int(locked["Retry-After"]) <= settings.AUTH_ACCOUNT_LOCKOUT_S
+        assert self.token(other_user.email, DEFAULT_PASSWORD, "198.51.100.9").status_code == 200
+
+    def test_session_login_counts_and_is_locked_too(self, user):
+        for n in range(3):
+            self.token(user.email, "wrong", f"198.51.100.{n}")
+        client = APIClient()
+        response = client.post(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD})
+        assert response.status_code == 429
+
+    def test_session_login_failures_lock_token_requests(self, user):
+        for n in range(3):
+            response = APIClient(REMOTE_ADDR=f"198.51.100.{n}").post(
+                LOGIN, {"email": user.email, "password": "wrong"}
+            )
+            assert response.status_code == 400
+        assert self.token(user.email, DEFAULT_PASSWORD, "198.51.100.9").status_code == 429
+
+    def test_lock_ends_after_the_window(self, user, settings):
+        settings.AUTH_ACCOUNT_LOCKOUT_S = 1
+        for n in range(3):
+            self.token(user.email, "wrong", f"198.51.100.{n}")
+        assert self.token(user.email, DEFAULT_PASSWORD, "198.51.100.9").status_code == 429
+        time.sleep(1.5)
+        assert self.token(user.email, DEFAULT_PASSWORD, "198.51.100.9").status_code == 200
+
+    def test_success_clears_earlier_failures(self, user):
+        for n in range(2):
+            self.token(user.email, "wrong", f"198.51.100.{n}")
+        assert self.token(user.email, DEFAULT_PASSWORD, "198.51.100.5").status_code == 200
+        for n in range(2):
+            assert self.token(user.email, "wrong", f"198.51.100.{n}").status_code == 401
+        assert self.token(user.email, DEFAULT_PASSWORD, "198.51.100.5").status_code == 200

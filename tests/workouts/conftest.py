@@ -1,5 +1,4 @@
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,16 +8,10 @@ import pytest
 
 import inference
 from inference.result import AnalysisResult, BodyMetricsUsed, Bout, ModelInfo, Totals
+from tests.datasets import dataset_dir
 from tests.factories import UserFactory
 from tests.workouts.factories import WorkoutSessionFactory
 from workouts.models import SessionStatus
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def dataset_dir() -> Path:
-    env = os.environ.get("COACH_DATASET_DIR")
-    return Path(env) if env else (REPO / ".." / "shared" / "datasets" / "exercise-clips").resolve()
 
 
 def write_synthetic_video(

@@ -1,18 +1,18 @@
-"""The live estimate of a session (exercise now, reps and kcal so far) from recent landmarks.
+"""A live stream's estimate state as a plain dict, so any worker can carry the stream on.
 
-The rule is inference.live's (the one StreamingAnalyzer uses). Its tally is kept as a plain
-dict on the LiveStream row instead of inside one process, so any worker can take the next
-chunk of a session and carry on where the previous one left off.
+StreamingAnalyzer keeps its tally inside one process; a distributed live path stores this
+dict between chunks (e.g. on a database row) and calls these functions, with the same rule.
 """
 
-from inference import analyze_sequence, live
-from inference.heads import load_weights
-from inference.landmarks import LandmarkSequence
+from . import live
+from .analyzer import analyze_sequence
+from .heads import load_weights
+from .landmarks import LandmarkSequence
 
 HORIZON_S = live.HORIZON_S
 
 
-def initial_state() -> dict:
+def initial() -> dict:
     return {**live.LiveTally().to_dict(), "refreshed_at_frame": 0}
 
 
