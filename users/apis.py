@@ -19,7 +19,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from coach.api.mixins import OwnedByUserMixin
 from coach.api.openapi import JWT_401
-from users import selectors, services, throttling
+from users import exports, services, throttling
 from users.filters import WeightEntryFilter
 from users.models import WeightEntry
 from users.serializers import (
@@ -229,7 +229,7 @@ class ExportApi(APIView):
         tags=[PROFILE_TAG], responses=ExportSerializer, summary="Export everything I own as JSON"
     )
     def get(self, request):
-        response = Response(selectors.user_export_data(user=request.user))
+        response = Response(exports.user_export_data(user=request.user))
         response["Content-Disposition"] = 'attachment; filename="coach-export.json"'
         return response
 
