@@ -17,7 +17,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from coach.api.mixins import OwnedByUserMixin
+from coach.api.mixins import NonAtomicRequestsMixin, OwnedByUserMixin
 from coach.api.openapi import JWT_401
 from users import exports, services, throttling
 from users.filters import WeightEntryFilter
@@ -34,15 +34,11 @@ from users.serializers import (
     TokenPairSerializer,
     WeightEntrySerializer,
 )
+from users.tokens import token_pair_for
 
 AUTH_TAG = "auth"
 PROFILE_TAG = "profile"
 WEIGHTS_TAG = "body weight"
-
-
-def token_pair_for(user) -> dict:
-    refresh = RefreshToken.for_user(user)
-    return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
 class AuthThrottleMixin:
@@ -163,11 +159,15 @@ class TokenObtainApi(AuthThrottleMixin, TokenObtainPairView):
         return response
 
 
-class TokenRefreshApi(AuthThrottleMixin, TokenRefreshView):
+class TokenRefreshApi(NonAtomicRequestsMixin, AuthThrottleMixin, TokenRefreshView):
+    """Non-atomic: revoking a reused token's family must stick though the answer is 401."""
+
     @extend_schema(
         tags=[AUTH_TAG],
         summary="Exchange a refresh token for a new pair",
-        description="Refresh tokens rotate: the one sent is revoked.",
+        description="Refresh tokens rotate: the one sent is revoked. Sent again within "
+        "`JWT_REFRESH_GRACE_S` (a retry, two screens at once), it gets the same new pair; "
+        "sent again later, it revokes every token descended from the same log-in.",
         responses={200: TokenPairSerializer, 401: JWT_401},
     )
     def post(self, request, *args, **kwargs):

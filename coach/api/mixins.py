@@ -23,8 +23,9 @@ class OwnedByUserMixin:
 
 
 class NonAtomicRequestsMixin:
-    """For views that stream large bodies or decode video: they open short transactions
-    themselves instead of holding one (on SQLite, the write lock) for the whole request."""
+    """For views that stream large bodies or decode video, or that must keep a write though
+    they answer an error: they open short transactions themselves instead of holding one
+    (on SQLite, the write lock) for the whole request."""
 
     non_atomic_requests = True
 

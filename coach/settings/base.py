@@ -154,12 +154,19 @@ DRF_STANDARDIZED_ERRORS = {
 AUTH_ACCOUNT_FAILURE_LIMIT = env.int("AUTH_ACCOUNT_FAILURE_LIMIT", default=10)
 AUTH_ACCOUNT_LOCKOUT_S = env.int("AUTH_ACCOUNT_LOCKOUT_S", default=15 * 60)
 
+# A refresh token sent again this soon after its rotation gets the same new pair (users.tokens).
+JWT_REFRESH_GRACE_S = env.int("JWT_REFRESH_GRACE_S", default=30)
+
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=30)),
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
+    # Tokens carry a hash of the password hash: a password change ends every access token.
+    "CHECK_REVOKE_TOKEN": True,
+    "TOKEN_OBTAIN_SERIALIZER": "users.tokens.FamilyTokenObtainPairSerializer",
+    "TOKEN_REFRESH_SERIALIZER": "users.tokens.FamilyTokenRefreshSerializer",
     # SIGNING_KEY defaults to settings.SECRET_KEY, read after the environment settings load.
 }
 

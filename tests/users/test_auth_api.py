@@ -1,3 +1,4 @@
+import os
 import time
 from datetime import timedelta
 
@@ -81,10 +82,13 @@ class TestJwt:
         assert response.status_code == 401
         assert response.json()["type"] == "client_error"
 
-    def test_rotated_refresh_token_cannot_be_reused(self, anon_client, user):
+    def test_rotated_refresh_token_cannot_be_reused(self, anon_client, user, settings):
+        settings.JWT_REFRESH_GRACE_S = 0
         refresh = str(RefreshToken.for_user(user))
         assert anon_client.post(REFRESH, {"refresh": refresh}).status_code == 200
-        assert anon_client.post(REFRESH, {"refresh": refresh}).status_code == 401
+        response = anon_client.post(REFRESH, {"refresh": refresh})
+        assert response.status_code == 401
+        assert response.json()["errors"][0]["code"] == "token_not_valid"
 
     def test_expired_access_token_is_rejected(self, user):
         token = AccessToken.for_user(user)
@@ -133,6 +137,78 @@ class TestJwt:
         response = anon_client.get(ME)
         assert response.status_code == 401
         assert response.json()["errors"][0]["code"] == "not_authenticated"
+
+
+class TestRefreshTokenFamilies:
+    """Two screens or a retry may send one refresh token twice; a thief sends it later."""
+
+    @pytest.fixture(autouse=True)
+    def clear_cache(self):
+        from django.core.cache import cache
+
+        cache.clear()
+
+    @staticmethod
+    def log_in(user):
+        body = {"email": user.email, "password": DEFAULT_PASSWORD}
+        response = APIClient().post(TOKEN, body)
+        assert response.status_code == 200
+        return response.json()
+
+    @staticmethod
+    def refresh(token):
+        return APIClient().post(REFRESH, {"refresh": token})
+
+    def test_the_same_refresh_twice_gets_the_same_pair(self, user):
+        pair = self.log_in(user)
+        first, again = self.refresh(pair["refresh"]), self.refresh(pair["refresh"])
+        assert first.status_code == again.status_code == 200
+        assert first.json() == again.json()
+        assert self.refresh(first.json()["refresh"]).status_code == 200  # the chain goes on
+
+    @pytest.mark.skipif(
+        "postgres" not in os.environ.get("DATABASE_URL", ""),
+        reason="concurrent writers need PostgreSQL (SQLite locks; CI runs PostgreSQL)",
+    )
+    @pytest.mark.django_db(transaction=True)
+    def test_concurrent_refreshes_all_succeed(self, user):
+        from concurrent.futures import ThreadPoolExecutor
+
+        from django.db import connection
+
+        pair = self.log_in(user)
+
+        def refresh_in_thread(_):
+            try:
+                return self.refresh(pair["refresh"]).status_code
+            finally:
+                connection.close()  # each thread's own connection
+
+        with ThreadPoolExecutor(4) as pool:
+            codes = list(pool.map(refresh_in_thread, range(4)))
+        assert codes == [200] * 4
+
+    def test_reuse_after_the_grace_revokes_the_family(self, user, settings):
+        settings.JWT_REFRESH_GRACE_S = 0
+        stolen = self.log_in(user)
+        other_device = self.log_in(user)
+        victim = self.refresh(stolen["refresh"]).json()  # the victim's app rotates
+        assert self.refresh(stolen["refresh"]).status_code == 401  # the thief replays it
+        assert self.refresh(victim["refresh"]).status_code == 401, "the whole family is revoked"
+        assert self.refresh(other_device["refresh"]).status_code == 200
+
+    def test_a_password_change_ends_access_tokens_at_once(self, user):
+        pair = self.log_in(user)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {pair['access']}")
+        assert client.get(ME).status_code == 200
+        changed = client.post(
+            ME + "password/",
+            {"current_password": DEFAULT_PASSWORD, "new_password": "a-brand-new-phrase-42"},
+        )
+        assert changed.status_code == 204
+        assert client.get(ME).status_code == 401
+        assert self.refresh(pair["refresh"]).status_code == 401
 
 
 class TestSessionLogin:
