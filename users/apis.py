@@ -25,9 +25,12 @@ from users.models import WeightEntry
 from users.serializers import (
     CredentialsSerializer,
     CsrfTokenSerializer,
+    DetailSerializer,
     ExportSerializer,
     LogoutSerializer,
     PasswordChangeSerializer,
+    PasswordResetConfirmSerializer,
+    PasswordResetRequestSerializer,
     ProfileSerializer,
     SignupResponseSerializer,
     SignupSerializer,
@@ -172,6 +175,47 @@ class TokenRefreshApi(NonAtomicRequestsMixin, AuthThrottleMixin, TokenRefreshVie
     )
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
+
+
+class PasswordResetRequestApi(AuthThrottleMixin, APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        tags=[AUTH_TAG],
+        request=PasswordResetRequestSerializer,
+        responses={202: DetailSerializer},
+        summary="Ask for a password-reset e-mail",
+        description="Answers 202 whether or not an account has this address; if one has, "
+        "a one-time code (`uid`, `token`) is e-mailed to it, valid for "
+        "`PASSWORD_RESET_TIMEOUT_S`.",
+    )
+    def post(self, request):
+        serializer = PasswordResetRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.password_reset_request(email=serializer.validated_data["email"])
+        detail = "If an account has this address, an e-mail with a reset code is on its way."
+        return Response({"detail": detail}, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_validation_errors(["invalid"], field_name="token")
+@extend_validation_errors(services.PASSWORD_ERROR_CODES, field_name="new_password")
+class PasswordResetConfirmApi(AuthThrottleMixin, APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        tags=[AUTH_TAG],
+        request=PasswordResetConfirmSerializer,
+        responses={204: None},
+        summary="Set a new password with the e-mailed reset code",
+        description="The code works once. Every token issued before is revoked: log in again.",
+    )
+    def post(self, request):
+        serializer = PasswordResetConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.password_reset_confirm(**serializer.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeApi(generics.RetrieveUpdateDestroyAPIView):

@@ -106,6 +106,20 @@ class PasswordChangeSerializer(serializers.Serializer):
         return value
 
 
+class PasswordResetRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer):
+    uid = StrictCharField(max_length=64, help_text="From the reset e-mail.")
+    token = StrictCharField(max_length=128, help_text="From the reset e-mail.")
+    new_password = StrictCharField(max_length=128, style={"input_type": "password"})
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
 class CsrfTokenSerializer(serializers.Serializer):
     csrf_token = serializers.CharField()
 

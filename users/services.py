@@ -1,8 +1,13 @@
 """State changes for accounts and body metrics. Views call these; they never touch models."""
 
+from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from users.managers import normalize_email_address
 from users.models import User, WeightEntry
@@ -46,7 +51,8 @@ def user_update_profile(*, user: User, **fields) -> User:
 
 
 def user_change_password(*, user: User, new_password: str) -> User:
-    """Also revokes every refresh token issued so far: a password is changed after a leak."""
+    """Also revokes every token issued so far: a password is changed after a leak (refresh
+    tokens are blacklisted; access tokens carry a hash of the old password and fail)."""
     from rest_framework_simplejwt.token_blacklist.models import (
         BlacklistedToken,
         OutstandingToken,
@@ -85,3 +91,40 @@ def weight_entry_update(*, entry: WeightEntry, **fields) -> WeightEntry:
 
 def weight_entry_delete(*, entry: WeightEntry) -> None:
     entry.delete()
+
+
+RESET_INVALID_MESSAGE = "This reset code is invalid, used or expired. Ask for a new one."
+
+
+def password_reset_request(*, email: str) -> None:
+    """E-mails a one-time reset code if an active account has this address. The caller
+    answers the same either way, so nobody learns which addresses have accounts."""
+    user = User.objects.filter(email__iexact=normalize_email_address(email), is_active=True).first()
+    if user is None:
+        return
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    minutes = settings.PASSWORD_RESET_TIMEOUT // 60
+    link = settings.PASSWORD_RESET_URL.format(uid=uid, token=token)
+    lines = [
+        "Someone asked to reset the password of your coach account.",
+        f"If it was you, set a new password within {minutes} minutes"
+        + (f" here:\n\n    {link}\n" if link else " with this code:\n"),
+        f"    uid: {uid}",
+        f"    token: {token}",
+        "",
+        "If it was not you, ignore this e-mail: your password stays as it is.",
+    ]
+    send_mail("Reset your coach password", "\n".join(lines), None, [user.email])
+
+
+def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
+    """Sets the new password. The code works once (it hashes the current password) and
+    expires after PASSWORD_RESET_TIMEOUT; every token issued before is revoked."""
+    try:
+        user = User.objects.get(pk=int(force_str(urlsafe_base64_decode(uid))), is_active=True)
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist):
+        user = None
+    if user is None or not default_token_generator.check_token(user, token):
+        raise ValidationError({"token": [RESET_INVALID_MESSAGE]}, code="invalid")
+    return user_change_password(user=user, new_password=new_password)

@@ -113,6 +113,20 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# --- E-mail (password reset): written to files under var/mail unless configured (production
+# sends through SMTP: coach.settings.production).
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="coach <noreply@localhost>")
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_S", default=60 * 60)
+# The link e-mailed for a reset, with {uid} and {token}; empty: the e-mail gives the code only.
+PASSWORD_RESET_URL = env("PASSWORD_RESET_URL", default="")
+
 # --- Cache (throttling counters). Redis when configured, process memory otherwise.
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:

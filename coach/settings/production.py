@@ -18,6 +18,8 @@ for required in ("DATABASE_URL", "REDIS_URL"):
     if not env(required, default=""):
         raise ImproperlyConfigured(f"{required} must be set in production.")
 
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load-balancer probes speak plain HTTP
