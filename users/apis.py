@@ -18,7 +18,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from coach.api.mixins import NonAtomicRequestsMixin, OwnedByUserMixin
-from coach.api.openapi import JWT_401
+from coach.api.openapi import ErrorResponse401Serializer
 from users import exports, services, throttling
 from users.filters import WeightEntryFilter
 from users.models import WeightEntry
@@ -146,7 +146,7 @@ class TokenObtainApi(AuthThrottleMixin, TokenObtainPairView):
     @extend_schema(
         tags=[AUTH_TAG],
         summary="Obtain a JWT access/refresh pair (mobile clients)",
-        responses={200: TokenPairSerializer, 401: JWT_401},
+        responses={200: TokenPairSerializer, 401: ErrorResponse401Serializer},
     )
     def post(self, request, *args, **kwargs):
         email = request.data.get("email") if isinstance(request.data, dict) else None
@@ -171,7 +171,7 @@ class TokenRefreshApi(NonAtomicRequestsMixin, AuthThrottleMixin, TokenRefreshVie
         description="Refresh tokens rotate: the one sent is revoked. Sent again within "
         "`JWT_REFRESH_GRACE_S` (a retry, two screens at once), it gets the same new pair; "
         "sent again later, it revokes every token descended from the same log-in.",
-        responses={200: TokenPairSerializer, 401: JWT_401},
+        responses={200: TokenPairSerializer, 401: ErrorResponse401Serializer},
     )
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)

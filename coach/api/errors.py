@@ -1,6 +1,7 @@
 """One error shape everywhere: drf-standardized-errors' `{type, errors: [{code, detail, attr}]}`.
 
-Services raise Django's ValidationError (they know nothing of DRF); it is turned into a
+Token errors from simplejwt become one error with a documented code. Services raise
+Django's ValidationError (they know nothing of DRF); it is turned into a
 400 here (or the `status_code` the error carries) so views stay thin. Plain-Django
 404/500 pages under /api/ answer in the same JSON shape instead of HTML.
 """
@@ -10,6 +11,7 @@ from django.http import JsonResponse
 from django.views.defaults import page_not_found, server_error
 from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions, serializers
+from rest_framework_simplejwt import exceptions as jwt_exceptions
 
 
 class CoachExceptionHandler(ExceptionHandler):
@@ -24,7 +26,21 @@ class CoachExceptionHandler(ExceptionHandler):
             # A service may ask for another 4xx (e.g. 413 for a file over the size limit).
             converted.status_code = getattr(exc, "status_code", converted.status_code)
             return converted
+        if isinstance(exc, jwt_exceptions.AuthenticationFailed) and isinstance(exc.detail, dict):
+            return _one_authentication_error(exc)
         return super().convert_known_exceptions(exc)
+
+
+def _one_authentication_error(exc) -> exceptions.AuthenticationFailed:
+    """simplejwt's 401 detail is a dict (detail, code, messages[]) that would flatten into
+    several errors; clients get one, with the code the schema lists."""
+    messages = exc.detail.get("messages") or []
+    text = messages[-1]["message"] if messages else exc.detail.get("detail", exc.default_detail)
+    converted = exceptions.AuthenticationFailed(
+        detail=str(text), code=str(exc.detail.get("code", exc.default_code))
+    )
+    converted.auth_header = getattr(exc, "auth_header", None)  # keeps WWW-Authenticate
+    return converted
 
 
 def _error_body(error_type, code, detail):

@@ -1,5 +1,6 @@
 """OpenAPI helpers for error responses whose codes drf-standardized-errors cannot infer."""
 
+from django.db import models
 from drf_spectacular.utils import inline_serializer
 from drf_standardized_errors.openapi_serializers import ClientErrorEnum
 from drf_standardized_errors.openapi_utils import get_validation_error_serializer
@@ -23,18 +24,30 @@ def client_error_response(name: str, codes: list[str]):
     )
 
 
-# simplejwt answers 401 with its own codes as well as DRF's.
-JWT_401 = client_error_response(
-    "JwtErrorResponse401",
-    [
-        "authentication_failed",
-        "not_authenticated",
-        "no_active_account",
-        "token_not_valid",
-        "user_not_found",
-        "user_inactive",
-    ],
-)
+class AuthenticationErrorCode(models.TextChoices):
+    """Every code a 401 carries: DRF's, and simplejwt's for tokens (coach.api.errors)."""
+
+    AUTHENTICATION_FAILED = "authentication_failed"
+    NOT_AUTHENTICATED = "not_authenticated"
+    TOKEN_NOT_VALID = "token_not_valid"
+    PASSWORD_CHANGED = "password_changed"
+    USER_NOT_FOUND = "user_not_found"
+    USER_INACTIVE = "user_inactive"
+    NO_ACTIVE_ACCOUNT = "no_active_account"
+    BAD_AUTHORIZATION_HEADER = "bad_authorization_header"
+
+
+class Error401Serializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=AuthenticationErrorCode.choices)
+    detail = serializers.CharField()
+    attr = serializers.CharField(allow_null=True)
+
+
+class ErrorResponse401Serializer(serializers.Serializer):
+    """The 401 of every authenticated operation (DRF_STANDARDIZED_ERRORS' ERROR_SCHEMAS)."""
+
+    type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
+    errors = Error401Serializer(many=True)
 
 
 def file_too_large_response(name: str, field: str):

@@ -162,6 +162,7 @@ REST_FRAMEWORK = {
 DRF_STANDARDIZED_ERRORS = {
     "EXCEPTION_HANDLER_CLASS": "coach.api.errors.CoachExceptionHandler",
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
+    "ERROR_SCHEMAS": {"401": "coach.api.openapi.ErrorResponse401Serializer"},
 }
 
 # Failed log-ins per account (from any address) before it is locked for the window.
@@ -205,7 +206,6 @@ SPECTACULAR_SETTINGS = {
                 "ValidationErrorEnum",
                 "ClientErrorEnum",
                 "ServerErrorEnum",
-                "ErrorCode401Enum",
                 "ErrorCode403Enum",
                 "ErrorCode404Enum",
                 "ErrorCode405Enum",
@@ -215,6 +215,7 @@ SPECTACULAR_SETTINGS = {
                 "ErrorCode500Enum",
             ]
         },
+        "ErrorCode401Enum": "coach.api.openapi.AuthenticationErrorCode.choices",
         "SexEnum": "users.models.Sex.choices",
         "UnitsEnum": "users.models.Units.choices",
     },

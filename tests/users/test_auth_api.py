@@ -370,3 +370,58 @@ class TestAccountLockout:
         for n in range(2):
             assert self.token(user.email, "wrong", f"198.51.100.{n}").status_code == 401
         assert self.token(user.email, DEFAULT_PASSWORD, "198.51.100.5").status_code == 200
+
+
+class TestAuthenticationErrors:
+    """Every 401 is one error with a code the schema's 401 enum lists (generated clients
+    parse the body by the schema and fail on anything else)."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def documented_codes(cls):
+        from drf_spectacular.generators import SchemaGenerator
+
+        schema = SchemaGenerator().get_schema(request=None, public=True)
+        return set(schema["components"]["schemas"]["ErrorCode401Enum"]["enum"])
+
+    def assert_one_documented_error(self, response, documented_codes, code):
+        assert response.status_code == 401
+        body = response.json()
+        assert body["type"] == "client_error"
+        assert len(body["errors"]) == 1, body
+        assert body["errors"][0]["code"] == code
+        assert body["errors"][0]["attr"] is None
+        assert code in documented_codes
+
+    def test_invalid_access_token(self, documented_codes):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION="Bearer garbage")
+        response = client.get(ME)
+        self.assert_one_documented_error(response, documented_codes, "token_not_valid")
+        assert response["WWW-Authenticate"].startswith("Bearer")
+
+    def test_expired_access_token(self, user, documented_codes):
+        token = AccessToken.for_user(user)
+        token.set_exp(lifetime=-timedelta(seconds=1))
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        self.assert_one_documented_error(client.get(ME), documented_codes, "token_not_valid")
+
+    def test_invalid_refresh_token(self, anon_client, documented_codes):
+        response = anon_client.post(REFRESH, {"refresh": "garbage"})
+        self.assert_one_documented_error(response, documented_codes, "token_not_valid")
+
+    def test_access_token_after_a_password_change(self, user, documented_codes):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
+        user.set_password("a-brand-new-phrase-42")
+        user.save()
+        self.assert_one_documented_error(client.get(ME), documented_codes, "password_changed")
+
+    def test_no_credentials(self, anon_client, documented_codes):
+        response = anon_client.get(ME)
+        self.assert_one_documented_error(response, documented_codes, "not_authenticated")
+
+    def test_wrong_password_on_token(self, anon_client, user, documented_codes):
+        response = anon_client.post(TOKEN, {"email": user.email, "password": "wrong"})
+        self.assert_one_documented_error(response, documented_codes, "no_active_account")
