@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "drf_standardized_errors",
     "channels",
+    "corsheaders",
     "coach",
     "users",
     "workouts",
@@ -43,7 +44,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",  # before anything that may answer early
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # gzip for JSON (with Django's random padding against BREACH), then an ETag from the body:
+    # a client polling with If-None-Match gets 304 and no body when nothing changed.
+    "coach.compression.ApiGZipMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -112,6 +118,22 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# --- CORS: web clients on other origins (none by default; the dashboard is same-origin).
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_CREDENTIALS = False  # other origins use JWTs, never the session cookie
+CORS_ALLOW_HEADERS = [
+    *("accept", "authorization", "content-type", "if-none-match", "idempotency-key"),
+    *("tus-resumable", "upload-length", "upload-metadata", "upload-offset"),
+    "x-http-method-override",
+]
+CORS_EXPOSE_HEADERS = [
+    *("etag", "location", "retry-after", "content-range", "accept-ranges"),
+    *("tus-resumable", "tus-version", "tus-max-size", "tus-extension"),
+    *("upload-offset", "upload-length", "upload-expires"),
+]
+CORS_ALLOW_METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
 
 # --- E-mail (password reset): written to files under var/mail unless configured (production
 # sends through SMTP: coach.settings.production).
