@@ -12,8 +12,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from .features import _fill_gaps, mirror
-from .landmarks import LandmarkSequence
+from ..features import _fill_gaps, mirror
+from ..landmarks import LandmarkSequence
 
 
 def _rot(yaw: float, pitch: float, roll: float) -> np.ndarray:

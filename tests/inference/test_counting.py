@@ -2,13 +2,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from inference_synth import FPS, alternating_sequence, squat_sequence
 
 from inference import counting
 from inference.counting import RepPrior, count_cycles, count_reps, default_prior
-from inference.dataset import Bout, Clip
 from inference.features import ANGLE_SLICE, FEATURE_DIM, mirror, sequence_features
-from inference.train import fit_rep_priors
+from inference.training.dataset import Bout, Clip
+from inference.training.train import fit_rep_priors
+from tests.inference.synth_clips import FPS, alternating_sequence, squat_sequence
 
 
 @pytest.mark.parametrize("n_reps,period", [(6, 2.5), (10, 1.2), (4, 4.0)])
