@@ -29,7 +29,7 @@ WINDOW = 30  # frames (3 s at 10 fps): one slow repetition fits
 STRIDE = 5  # frames between window starts at inference
 IDLE = "idle"  # internal class for rest / setup / transition time
 UNKNOWN = "unknown"
-DILATIONS = (1, 2, 4)  # must match model.DILATIONS
+DILATIONS = (1, 2, 4)  # of the window classifier's convolutions (training.model too)
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:

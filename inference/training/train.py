@@ -30,15 +30,11 @@ TRAIN_STRIDE = 3
 STEPS = 1200
 BATCH = 128
 SEED = 1234
-#: Window classifiers trained from different seeds, whose probabilities are averaged. Three
-#: instead of one: cross-validated label accuracy 0.760 -> 0.791 (same folds, same
-#: everything else); each member costs ~15 ms of CPU per 55 windows at analysis.
+#: Window classifiers trained from different seeds, whose probabilities are averaged
+#: (each member costs ~15 ms of CPU per 55 windows at analysis).
 ENSEMBLE = 3
-#: Mixup (Beta(a, a) blends of two exercise windows and their targets). Cross-validated
-#: (6 repository folds, ensemble, two seeds): held-out frame accuracy 0.681 / 0.702 ->
-#: 0.723 / 0.722, window-only clip labels 0.674 / 0.690 -> 0.752 / 0.705, rest inside
-#: bouts 0.917 / 0.872 -> 0.862 / 0.848; whole-engine label accuracy unchanged (0.791 /
-#: 0.775 -> 0.791 / 0.767). See inference/README.md, session 11.
+#: Mixup (Beta(a, a) blends of two exercise windows and their targets): windows that
+#: generalise across repositories.
 MIXUP_ALPHA = 0.4
 SYNTHETIC = True  # add synthetic clips for exercises with too few real examples (synth.py)
 BOUT_AUGMENT = 4  # augmented copies per clip for the bout classifier
@@ -230,10 +226,8 @@ PRIOR_OPTIONS = [
 
 
 #: A learned prior must beat the neutral one's summed relative error (over the label's
-#: training bouts) by both: 40% and at least one whole bout's worth. Few clips per label
-#: make small wins noise; cross-validated counter in true bouts 0.158 with the former
-#: (0.8, 0.1), 0.149 with these (same as never learning one), and fewer count changes
-#: under landmark noise.
+#: training bouts) by both: 40% and at least one whole bout's worth (few clips per label
+#: make small wins noise).
 PRIOR_GAIN_RATIO = 0.6
 PRIOR_GAIN_ABS = 1.0
 

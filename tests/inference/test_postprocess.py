@@ -196,7 +196,7 @@ def test_two_long_parts_side_by_side_are_counted_apart(tiny_weights, monkeypatch
     for part, r in zip(parts, reps, strict=True):
         own = count_reps(feats[part.start : part.end], FPS).rep_frames
         assert r == [(part.start + a, part.start + b) for a, b in own]
-    monkeypatch.setattr(postprocess, "RUN_SPLIT_S", 0.0)  # never split: one run
+    monkeypatch.setattr(postprocess, "RUN_SPLIT_S", float("inf"))  # never split: one run
     one_run = stretch_repetitions(parts, feats, FPS, tiny_weights)
     assert one_run[0] + one_run[1] == count_reps(feats, FPS).rep_frames
 
