@@ -198,11 +198,11 @@ def describe(r: dict) -> str:
 
 def compare(limit: int | None) -> None:
     """LiteRT backbone vs mediapipe's on dataset clips."""
-    from inference.blazepose import LiteRtBlazePoseBackbone
-    from inference.blazepose.compare import compare_sequences, pooled
-    from inference.dataset import load_manifest
     from inference.landmarks import cache_path, cached_landmarks, extract_landmarks
-    from inference.pose import BlazePoseBackbone
+    from inference.pose.litert import LiteRtBlazePoseBackbone
+    from inference.pose.mediapipe import BlazePoseBackbone
+    from inference.training.compare import compare_sequences, pooled
+    from inference.training.dataset import load_manifest
 
     clips = load_manifest(DATASET / "manifest.json")
     # Clips whose mediapipe landmarks are cached first: they cost no mediapipe run.

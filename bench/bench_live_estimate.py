@@ -42,10 +42,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--manifest", default=str(DATASET / "manifest.json"))
     a = ap.parse_args()
-    from inference.dataset import load_manifest
     from inference.heads import load_weights
     from inference.landmarks import cached_landmarks
     from inference.pose import default_backbone
+    from inference.training.dataset import load_manifest
 
     weights, backbone = load_weights(), default_backbone()
     equal = within_one = clips = 0

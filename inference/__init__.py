@@ -1,7 +1,10 @@
 """coach analysis engine: exercise recognition, repetition counting and calories from video.
 
-Framework-free (no Django). Heavy objects (mediapipe graphs, torch threads) are created
-lazily in the process that uses them, never at import time.
+Framework-free (no Django). Heavy objects (LiteRT interpreters, mediapipe graphs) are
+created lazily in the process that uses them, never at import time. The runtime (this
+package, pose backbones in `inference.pose`) needs no torch; `inference.training` (the clip
+manifest, training and evaluation) does, and nothing in the runtime imports it except the
+CLI's `train`/`evaluate` subcommands (`inference.training.cli`).
 
     from inference import analyze_video, StreamingAnalyzer
     result = analyze_video("workout.mp4", body={"weight_kg": 80})

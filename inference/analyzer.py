@@ -22,7 +22,7 @@ from .decode import ANALYSIS_FPS, FrameStream, prefetch
 from .features import mirror, sequence_features
 from .heads import EngineWeights, frame_probabilities, load_weights
 from .landmarks import LandmarkSequence
-from .pose import N_LANDMARKS, PoseBackbone, default_backbone
+from .pose import N_LANDMARKS, PoseBackbone, default_backbone, default_backbone_name
 from .postprocess import (
     fit_to_repetitions,
     make_bout,
@@ -64,9 +64,13 @@ def analyze_sequence(
     seq: LandmarkSequence,
     body=None,
     weights: EngineWeights | None = None,
-    backbone_name: str = "blazepose_full",
+    backbone_name: str | None = None,
 ) -> AnalysisResult:
-    """Analyse landmarks on the analysis grid (the single analysis path of the engine)."""
+    """Analyse landmarks on the analysis grid (the single analysis path of the engine).
+
+    `backbone_name`: the pose backbone that made the landmarks, named in the result's model
+    info; by default the default backbone (`pose.default_backbone_name()`)."""
+    backbone_name = backbone_name or default_backbone_name()
     weights = weights or load_weights()
     body_used, defaulted = _body(body)
     feats, usable = sequence_features(seq)
@@ -199,8 +203,6 @@ class StreamingAnalyzer:
             self._live.person_visible = frame is not None
         return self._live
 
-    update = push
-
     def _sequence(self, start: int = 0, duration_s: float | None = None) -> LandmarkSequence:
         n = self.frames - start
         return LandmarkSequence(
@@ -228,7 +230,7 @@ class StreamingAnalyzer:
 
     def finish(self, duration_s: float | None = None) -> AnalysisResult:
         """Final result: the batch analysis of every frame pushed."""
-        name = getattr(self._backbone, "name", "blazepose_full")
+        name = getattr(self._backbone, "name", None)  # None: the default backbone's
         return analyze_sequence(self._sequence(0, duration_s), self.body, self.weights, name)
 
     def close(self) -> None:

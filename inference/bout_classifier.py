@@ -9,9 +9,10 @@ regression with strong weight decay over them has few ways to memorise one camer
 person. `postprocess.segment` multiplies its probabilities with the window classifier's
 mean probabilities (a product of two experts).
 
-Training samples are the true exercise bouts of the training clips (and random 60-100%
-crops of them, since predicted bouts are rarely exact) under the same augmentations as
-the window classifier, plus the synthetic clips of synth.py.
+Only the run-time half is here; `training.train` fits it (`fit_bout_classifier`) on the
+true exercise bouts of the training clips (and random 60-100% crops of them, since
+predicted bouts are rarely exact) under the same augmentations as the window classifier,
+plus the synthetic clips of `training.synth`.
 """
 
 from __future__ import annotations
@@ -77,35 +78,6 @@ def descriptor(feats: np.ndarray, usable: np.ndarray) -> np.ndarray | None:
     im = f[:, IMAGE_MOTION_SLICE].std(axis=0)
     travel = image_travel(f[:, IMAGE_HEIGHT_SLICE])
     return np.concatenate([q.ravel(), q[-1] - q[0], vel, im, travel]).astype(np.float32)
-
-
-def fit(x: np.ndarray, y: np.ndarray, n_classes: int, steps=400, weight_decay=3e-2, seed=0):
-    """Multinomial logistic regression (torch, full batch, class-balanced). Returns params."""
-    import torch
-
-    torch.manual_seed(seed)
-    mean, std = x.mean(axis=0), x.std(axis=0) + 1e-3
-    xt = torch.from_numpy(((x - mean) / std).astype(np.float32))
-    yt = torch.from_numpy(y).long()
-    counts = np.bincount(y, minlength=n_classes).astype(np.float32)
-    cw = np.where(counts > 0, 1.0 / np.sqrt(np.maximum(counts, 1)), 0.0)
-    lin = torch.nn.Linear(x.shape[1], n_classes)
-    opt = torch.optim.LBFGS(lin.parameters(), lr=0.5, max_iter=steps, line_search_fn="strong_wolfe")
-    loss_fn = torch.nn.CrossEntropyLoss(weight=torch.from_numpy(cw / cw[cw > 0].mean()))
-
-    def closure():
-        opt.zero_grad()
-        loss = loss_fn(lin(xt), yt) + weight_decay * (lin.weight**2).sum()
-        loss.backward()
-        return loss
-
-    opt.step(closure)
-    return {
-        "bout.mean": mean.astype(np.float32),
-        "bout.std": std.astype(np.float32),
-        "bout.weight": lin.weight.detach().numpy().astype(np.float32),
-        "bout.bias": lin.bias.detach().numpy().astype(np.float32),
-    }
 
 
 def probabilities(params: dict, desc: np.ndarray) -> np.ndarray:

@@ -7,15 +7,6 @@ import contextlib
 import json
 import os
 import sys
-from pathlib import Path
-
-DEFAULT_MANIFEST = (
-    Path(__file__).resolve().parent.parent.parent
-    / "shared"
-    / "datasets"
-    / "exercise-clips"
-    / "manifest.json"
-)
 
 
 @contextlib.contextmanager
@@ -164,41 +155,7 @@ def cmd_exercises(a) -> int:
     return 0
 
 
-def cmd_train(a) -> int:
-    from .pose import quiet_native_logging
-
-    quiet_native_logging()
-    from .train import train_command
-
-    train_command(a.manifest, steps=a.steps)
-    return 0
-
-
-def cmd_evaluate(a) -> int:
-    from .pose import quiet_native_logging
-
-    quiet_native_logging()
-    from .evaluate import evaluate, print_report
-
-    report = evaluate(
-        a.manifest,
-        folds=a.folds,
-        steps=a.steps,
-        reuse_folds=a.reuse_folds,
-        jobs=a.jobs,
-        seed=a.seed,
-        log=lambda *x, **k: print(*x, file=sys.stderr),
-    )
-    if a.json:
-        print(json.dumps(report))
-    else:
-        print_report(report)
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
-    from .train import SEED, STEPS
-
     p = argparse.ArgumentParser(prog="python -m inference", description="coach analysis engine")
     sub = p.add_subparsers(dest="cmd", required=True)
     an = sub.add_parser("analyze", help="analyse a video file")
@@ -213,30 +170,11 @@ def build_parser() -> argparse.ArgumentParser:
     ex = sub.add_parser("exercises", help="list the exercise vocabulary with MET values")
     ex.add_argument("--json", action="store_true")
     ex.set_defaults(fn=cmd_exercises)
-    tr = sub.add_parser("train", help="train the shipped weights from a clip manifest")
-    tr.add_argument("--manifest", default=str(DEFAULT_MANIFEST))
-    tr.add_argument("--steps", type=int, default=STEPS)
-    tr.set_defaults(fn=cmd_train)
-    ev = sub.add_parser("evaluate", help="cross-validated evaluation on a clip manifest")
-    ev.add_argument("--manifest", default=str(DEFAULT_MANIFEST))
-    ev.add_argument("--folds", type=int, default=6)
-    ev.add_argument("--steps", type=int, default=STEPS)
-    ev.add_argument("--json", action="store_true")
-    ev.add_argument(
-        "--reuse-folds",
-        action="store_true",
-        help="keep/reuse fold models in .cache/folds (iterate on post-processing)",
-    )
-    ev.add_argument(
-        "--jobs", type=int, default=1, help="folds run in this many processes (e.g. 2 on 2 cores)"
-    )
-    ev.add_argument(
-        "--seed",
-        type=int,
-        default=SEED,
-        help="training seed of the fold models (another seed: another set of fold models)",
-    )
-    ev.set_defaults(fn=cmd_evaluate)
+    # The one import of the training package from the runtime (light: no torch until a
+    # training command runs).
+    from .training.cli import add_commands
+
+    add_commands(sub)
     return p
 
 

@@ -40,31 +40,24 @@ from .features import (
     SEG_SLICE,
 )
 
-MIN_PERIOD_S = 0.3
-MAX_PERIOD_S = 8.0
+MIN_PERIOD_S = 0.3  # shortest repetition period looked for
+MAX_PERIOD_S = 8.0  # longest repetition period looked for
 HYSTERESIS = 0.22  # thresholds at median +- this fraction of the robust range
-TOP_SIGNALS = 1
-MIN_RANGE = 0.08
+MIN_RANGE = 0.08  # a channel moving less than this is landmark jitter, not a repetition
 REL_RANGE = 0.5  # only channels moving at least this fraction of the largest motion
 #: Octave errors: among channels at least this periodic relative to the best one, the one
-#: with the shortest period sets the count (0 disables the preference). Cross-validated
-#: on true bouts (evaluate's rep_mae_true_bouts): 0.210 without it, 0.158 with 0.7 (0.18
-#: at 0.6 or 0.8; 0.165-0.172 for 0.65-0.8 averaged over landmark-noise copies).
+#: with the shortest period sets the count.
 PREFER_SHORT = 0.7
-#: _best_peak: the period is the shortest lag whose autocorrelation peak is at least this
-#: fraction of the highest. Cross-validated (evaluate): rep MAE 0.127 -> 0.114, off-by-one
-#: 0.895 -> 0.927 with 0.8 instead of "the highest peak" (1.0); 0.7-0.85 all give the same,
-#: 0.9 gives 0.122 / 0.911. The same gain on three other sets of fold models.
+#: The period is the shortest lag whose autocorrelation peak is at least this fraction of
+#: the highest (the highest of two or three near-equal peaks is an octave error).
 FIRST_PEAK = 0.8
-#: Best autocorrelation peak under which nothing is periodic (0.3-0.5 tried: noise).
+#: Best autocorrelation peak under which nothing is periodic.
 NON_PERIODIC_BELOW = 0.1
-TREND_PERIODS = 1.0  # drift window, in longest periods (see dominant_signal)
+TREND_PERIODS = 1.0  # drift window, in longest periods (see moving_signals)
 
 
-#: A per-side prior splits a one-sided cycle only when the movement alternates: when the
-#: left and right joints that move most are correlated above this, both sides move
-#: together (a dip, a jack, a squat), so the label that asked for per-side counting is
-#: likely wrong and the cycle is one repetition.
+#: A per-side prior splits a one-sided cycle only when the left and right joints that move
+#: most are correlated at most this much (they alternate; above it both sides move together).
 SYMMETRIC_ABOVE = 0.6
 
 
@@ -188,10 +181,8 @@ def moving_signals(feats: np.ndarray, fps: float, prior: RepPrior):
     """(signals, scale, active): the candidate signals smoothed and detrended, their
     robust (10-90%) ranges, and which of them move enough to be a repetition."""
     sig = _smooth(candidate_signals(feats, fps), sigma=max(0.6, fps * 0.06))
-    # Drift is what is slower than the slowest repetition. The window used to shrink to half
-    # the bout in short bouts, which removed a slow repetition along with the drift:
-    # cross-validated counter in true bouts 0.149 -> 0.118 MAE with this fixed window
-    # (0.117-0.128 for 0.75-1.5 longest periods).
+    # Drift is what is slower than the slowest repetition (a window that shrinks with the
+    # bout would remove a slow repetition along with the drift).
     trend_win = int(round(prior.max_period_s * TREND_PERIODS * fps))
     sig = sig - _moving_average(sig, trend_win)
     scale = np.percentile(sig, 90, axis=0) - np.percentile(sig, 10, axis=0)
@@ -221,25 +212,13 @@ def dominant_signal(feats: np.ndarray, fps: float, prior: RepPrior | None = None
         j = int(np.argmax(scale * active))
         return _extension_positive(sig[:, j] / (scale[j] + 1e-9), sig), None, 0.0, j
     order = np.argsort(-scores)
-    ref = order[0]
-    if PREFER_SHORT:
-        # Octave errors: a channel repeating twice as often, nearly as cleanly, is the one
-        # that counts each movement (e.g. per-side signal vs left-right cycle).
-        near = [j for j in order if scores[j] >= PREFER_SHORT * scores[ref] and peaks[j][0] > 0]
-        ref = min(near, key=lambda j: (peaks[j][0], -scores[j]))
-        order = np.array([ref] + [j for j in order if j != ref])
-    period = peaks[ref][0]
-    chosen = [ref]
-    for j in order[1:]:
-        if len(chosen) >= TOP_SIGNALS or scores[j] < 0.6 * scores[ref]:
-            break
-        if abs(peaks[j][0] - period) <= 0.2 * period + 1:
-            chosen.append(j)
-    zs = sig[:, chosen] / (scale[chosen] + 1e-9)
-    signs = np.sign((zs * zs[:, :1]).sum(axis=0))
-    signs[signs == 0] = 1
-    combined = (zs * signs).mean(axis=1)
-    return _extension_positive(combined, sig), period, float(scores[ref]), int(ref)
+    best = order[0]
+    # Octave errors: a channel repeating twice as often, nearly as cleanly, is the one that
+    # counts each movement (e.g. per-side signal vs left-right cycle).
+    near = [j for j in order if scores[j] >= PREFER_SHORT * scores[best] and peaks[j][0] > 0]
+    ref = min(near, key=lambda j: (peaks[j][0], -scores[j]))
+    dominant = sig[:, ref] / (scale[ref] + 1e-9)
+    return _extension_positive(dominant, sig), peaks[ref][0], float(scores[ref]), int(ref)
 
 
 def _extension_positive(s: np.ndarray, sig: np.ndarray) -> np.ndarray:
@@ -312,18 +291,10 @@ def count_cycles(
 
 
 #: Long bouts: the hysteresis thresholds follow the signal's level and range over this
-#: many periods around each frame (0: one level and range for the whole bout), so that
-#: slow swings (a change of stance, the camera) and a movement that gets smaller or larger
-#: do not hide repetitions: with one range, a stretch of smaller jumping jacks was one
-#: 4.8-s "repetition". Only for a clearly periodic signal (autocorrelation peak >=
-#: LOCAL_MIN_PERIODICITY): a spurious short period in a one-repetition bout made local
-#: windows count its jitter. In a still pause the local range is tiny and its jitter
-#: crosses the thresholds; MIN_DEPTH drops those cycles (a floor on the local range, half
-#: the median, changed no dev clip). Chosen on the dev clips (not cross-validated, but no
-#: training involved): counter in true bouts 0.096 -> 0.093 (3-6 periods: 0.093-0.094;
-#: periodicity gate 0.5-0.7 the same, 0.8: 0.097); evaluate's rep MAE 0.127 -> 0.121
-#: together with postprocess.RUN_SPLIT_S.
+#: many periods around each frame, so slow swings and a movement that grows or shrinks do
+#: not hide repetitions.
 LOCAL_PERIODS = 4
+#: ... only for a signal at least this periodic (a spurious period would count jitter).
 LOCAL_MIN_PERIODICITY = 0.6
 
 
@@ -346,11 +317,7 @@ def _levels(s: np.ndarray, lo_q: float, hi_q: float, period: int | None):
 
 
 #: A counted cycle less deep than this fraction of the bout's typical repetition (75th
-#: percentile of the depths) is a sway or an adjustment, not a repetition. The hysteresis
-#: thresholds come from the signal's 10-90% range, which a bout that is mostly still (a
-#: slow repetition, a hold) makes narrow. Cross-validated counter in true bouts: MAE
-#: 0.104 -> 0.096 at 0.3 (one clip: a decline crunch settling after its repetition);
-#: 0.2 changes nothing, 0.4 also drops two repetitions of a jumping-jack clip.
+#: percentile of the depths) is a sway or an adjustment, not a repetition.
 MIN_DEPTH = 0.3
 
 
@@ -379,17 +346,11 @@ def side_correlation(feats: np.ndarray) -> float:
     return float(np.corrcoef(left, right)[0, 1])
 
 
-#: A long bout that is not clearly periodic as a whole (two sets at different tempos, with
-#: a pause or a change of stance between them, that the segmentation kept as one bout) is
-#: counted in two parts, cut at its stillest moment, when each part on its own is clearly
-#: periodic and together they find more repetitions (a mixed signal undercounts; a cut
-#: can only lose the repetition it falls in); parts are at least this long, and are split
-#: again the same way.
+#: A long bout that is not clearly periodic as a whole (two sets at different tempos) is
+#: counted in two parts, cut at its stillest moment, when each part is clearly periodic
+#: and together they find more repetitions; parts are at least this long.
 SPLIT_MIN_PART_S = 5.0
-#: Only below this periodicity of the whole bout. Cross-validated with every long bout
-#: tried (1.01): a few -1 undercounts are fixed, but sit-ups 9 -> 17 and burpees 6 -> 8
-#: (parts that count half cycles), rep MAE 0.121 -> 0.130; at 0.6 no dev-clip count changes
-#: under the fold models, and the shipped model's high-knees clip goes 9 -> 29 (of 29).
+#: ... only below this periodicity of the whole bout (above it, parts count half cycles).
 SPLIT_BELOW = 0.6
 
 
@@ -437,13 +398,7 @@ def _unfinished_at_video_end(cycles: list[tuple[int, int]], n: int) -> bool:
     level off ends earlier). A repetition is complete when the body is back at the start
     position before the video ends (the dataset's counting rule, and what a person counts);
     the hysteresis already calls it back at 72% of the way, which a clip cut mid-return
-    reaches. Cross-validated on two sets of fold models: rep MAE 0.121 -> 0.105 and 0.134
-    -> 0.118, off-by-one 0.919 -> 0.935 and 0.903 -> 0.919, counter in the true bouts
-    0.093 -> 0.084 on both. It changes 14 clips' counts: 8 (7 on the other set) lose a
-    repetition the dataset does not count, 6 (7) one it does, so in repetitions it is
-    nearly even; the gain is in the short clips cut mid-movement, where one repetition is
-    a large share. Counting a return that levels off one frame before the end as
-    unfinished too is worse (0.123 / 0.137): those are real."""
+    reaches."""
     return bool(cycles) and cycles[-1][1] >= n - 1
 
 

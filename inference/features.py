@@ -147,8 +147,7 @@ IMAGE_SPEED_SLICE = slice(IMAGE_HEIGHT_SLICE.stop, FEATURE_DIM)
 
 #: Columns the exercise classifier sees: everything except the raw canonical joint
 #: positions and their velocities. Positions describe one person's build and one camera
-#: more than the movement; without them cross-repository window accuracy went from 0.50 to
-#: 0.54 (3 held-out folds). The counter still uses them.
+#: more than the movement. The counter still uses them.
 LEGACY_CLASSIFIER_COLUMNS = np.array(
     [c for c in range(N_BASE) if not (c < N_POS or N_STATIC <= c < N_STATIC + N_POS)]
 )

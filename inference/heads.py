@@ -1,10 +1,10 @@
 """The exercise classifier at inference time, and the bundle of shipped weights.
 
-The classifier (`model.WindowClassifier`, a dilated temporal CNN of about 60k parameters)
-is trained in torch; here the same forward pass runs in numpy so analysing a video does not
-need torch (see model.py for why). `EngineWeights` stores the network parameters together
-with everything else training learns (feature normalisation, label vocabulary,
-per-exercise counting priors, typical cadence) in one small file,
+The classifier (`training.model.WindowClassifier`, a dilated temporal CNN of about 60k
+parameters) is trained in torch; here the same forward pass runs in numpy so analysing a
+video does not need torch (see training/model.py for why). `EngineWeights` stores the
+network parameters together with everything else training learns (feature normalisation,
+label vocabulary, per-exercise counting priors, typical cadence) in one small file,
 `inference/weights/engine.npz` (float16 parameters, JSON metadata; no pickle).
 """
 
@@ -29,7 +29,7 @@ WINDOW = 30  # frames (3 s at 10 fps): one slow repetition fits
 STRIDE = 5  # frames between window starts at inference
 IDLE = "idle"  # internal class for rest / setup / transition time
 UNKNOWN = "unknown"
-DILATIONS = (1, 2, 4)  # must match model.DILATIONS
+DILATIONS = (1, 2, 4)  # of the window classifier's convolutions (training.model too)
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:

@@ -15,11 +15,8 @@ from .heads import IDLE, UNKNOWN, EngineWeights
 from .result import Bout
 
 SWITCH_PENALTY = 6.0  # nats to switch active/idle between frames: removes flicker < ~1 s
-#: nats to change exercise inside an active stretch. Lower lets a stretch split into parts
-#: that the whole-bout classifier then labels one by one. Cross-validated (same fold
-#: models, two sets from different seeds): 15 -> 8 gives label accuracy 0.767 -> 0.775 and
-#: exercise time labelled 0.773 -> 0.785 on one set, the same label figures and rep MAE
-#: 0.158 -> 0.134 on the other; 4-10 all give the same, 25-30 are worse.
+#: nats to change exercise inside an active stretch (low enough that a stretch splits into
+#: parts the whole-bout classifier then labels one by one).
 EXERCISE_SWITCH_PENALTY = 8.0
 MIN_BOUT_S = 2.0  # shorter exercise runs are treated as idle
 UNKNOWN_BELOW = 0.1  # mean exercise probability under which a bout is `unknown`
@@ -29,13 +26,11 @@ MOTION_MIN_GAP_S = 4.0  # idle stretches shorter than this are left alone
 HOLD_MIN_PRONE = 0.6  # fraction of a bout in a straight prone support to call it a plank
 PLANK = "plank"
 ARMS_STILL = 0.15  # elbow angle range (fraction of 180 deg) of a held support
-HOLD_BY_POSTURE = True  # plank hold = time in the straight prone support
-HOLD_MIN_SUPPORT = 0.3  # ... when at least this fraction of the bout shows it
-BOUT_WEIGHT = 1.0  # exponent of the whole-bout classifier in the product of experts
+HOLD_MIN_SUPPORT = 0.3  # plank hold = time in the support when this much of the bout shows it
 # A moving bout with repetitions spans them: time further than one typical repetition
 # (at least EDGE_MIN_S) before the first or after the last is rest, and so is a pause
 # between two repetitions longer than PAUSE_REPS typical repetitions (at least PAUSE_MIN_S).
-FIT_MIN_REPS = 2
+FIT_MIN_REPS = 2  # fewer repetitions than this leave the bout as it is
 EDGE_MIN_S = 1.0
 PAUSE_REPS = 4.0
 PAUSE_MIN_S = 6.0
@@ -128,7 +123,7 @@ def segment(
             mean = ex[a:b].mean(axis=0)
             second = bout_probs(i + a, i + b) if bout_probs is not None else None
             if second is not None:
-                mean = mean * second[ex_idx] ** BOUT_WEIGHT
+                mean = mean * second[ex_idx]
                 mean = mean / max(float(mean.sum()), 1e-12)
             k = int(np.argmax(mean))
             conf = float(mean[k])
@@ -256,7 +251,7 @@ def hold_seconds(feats: np.ndarray, usable: np.ndarray, fps: float) -> float:
     out of position is not holding); all frames with a person when that posture is rarely
     seen (a view where it is not recognised)."""
     support = usable & prone_support(feats)
-    if HOLD_BY_POSTURE and usable.any() and support.sum() >= HOLD_MIN_SUPPORT * usable.sum():
+    if usable.any() and support.sum() >= HOLD_MIN_SUPPORT * usable.sum():
         return float(support.sum() / fps)
     return float(usable.sum() / fps)
 
@@ -285,7 +280,7 @@ def stretch_repetitions(
     apart."""
 
     def long(seg: Segment) -> bool:
-        return RUN_SPLIT_S > 0 and seg.end - seg.start >= RUN_SPLIT_S * fps
+        return seg.end - seg.start >= RUN_SPLIT_S * fps
 
     out: list[list[tuple[int, int]] | None] = [None] * len(segs)
     static = calories.STATIC_EXERCISES

@@ -18,7 +18,7 @@ def tiny_weights():
     """Randomly initialised (seeded) heads: exercises the analysis path without training."""
     from inference.features import CLASSIFIER_COLUMNS
     from inference.heads import EngineWeights
-    from inference.model import WindowClassifier, state_to_numpy
+    from inference.training.model import WindowClassifier, state_to_numpy
 
     torch.manual_seed(0)
     dim = len(CLASSIFIER_COLUMNS)

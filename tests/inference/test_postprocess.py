@@ -73,11 +73,10 @@ def _lying_face_down(seq):
 
 
 def test_a_held_prone_support_without_reps_is_a_plank():
-    from inference_synth import squat_sequence
-
-    from inference import synth
     from inference.features import sequence_features
     from inference.postprocess import Segment, prone_support, refine_with_motion
+    from inference.training import synth
+    from tests.inference.synth_clips import squat_sequence
 
     labels = ["plank", "plank_jack", "idle"]
     still, _ = squat_sequence(n_reps=0, rest_before_s=4, rest_after_s=4)
@@ -97,10 +96,9 @@ def test_a_held_prone_support_without_reps_is_a_plank():
 def test_plank_hold_counts_the_time_in_the_support_only():
     import dataclasses
 
-    from inference_synth import squat_sequence
-
     from inference.features import sequence_features
     from inference.postprocess import hold_seconds
+    from tests.inference.synth_clips import squat_sequence
 
     still, _ = squat_sequence(n_reps=0, rest_before_s=4, rest_after_s=4)
     lying = _lying_face_down(still)
@@ -134,11 +132,10 @@ def test_a_label_that_flickers_inside_one_movement_does_not_cut_its_repetitions(
     """Squats labelled squat / push-up (3 s) / squat in three back-to-back parts: counted as
     one movement, each repetition given to the part holding its middle, none lost at the
     seams (counted part by part, the seams cut repetitions in two)."""
-    from inference_synth import squat_sequence
-
     from inference.counting import count_reps
     from inference.features import sequence_features
     from inference.postprocess import Segment, stretch_repetitions
+    from tests.inference.synth_clips import squat_sequence
 
     seq, _ = squat_sequence(n_reps=6, period_s=2.5, rest_before_s=0.5, rest_after_s=0.5)
     feats, _ = sequence_features(seq)
@@ -167,10 +164,9 @@ def test_only_the_stretch_that_ends_with_the_video_drops_an_unfinished_repetitio
     """The same four squats cut mid-return (frame 126): as the end of the video, the last
     repetition is unfinished; with frames after the stretch (the video goes on), it is
     kept."""
-    from inference_synth import squat_sequence
-
     from inference.features import sequence_features
     from inference.postprocess import Segment, stretch_repetitions
+    from tests.inference.synth_clips import squat_sequence
 
     seq, _ = squat_sequence(n_reps=4, period_s=2.5, rest_after_s=0.0)
     feats, _ = sequence_features(seq)
@@ -183,12 +179,11 @@ def test_two_long_parts_side_by_side_are_counted_apart(tiny_weights, monkeypatch
     """Slow squats, then quick ones, back to back: two long parts are different stretches of
     movement, each counted on its own frames (as one run, one signal, period and range
     serve both)."""
-    from inference_synth import squat_sequence
-
     from inference import postprocess
     from inference.counting import count_reps
     from inference.features import sequence_features
     from inference.postprocess import Segment, stretch_repetitions
+    from tests.inference.synth_clips import squat_sequence
 
     slow, _ = squat_sequence(n_reps=3, period_s=4.0, rest_before_s=0.5, rest_after_s=0.5)
     quick, _ = squat_sequence(n_reps=10, period_s=1.0, rest_before_s=0.5, rest_after_s=0.5)
@@ -201,7 +196,7 @@ def test_two_long_parts_side_by_side_are_counted_apart(tiny_weights, monkeypatch
     for part, r in zip(parts, reps, strict=True):
         own = count_reps(feats[part.start : part.end], FPS).rep_frames
         assert r == [(part.start + a, part.start + b) for a, b in own]
-    monkeypatch.setattr(postprocess, "RUN_SPLIT_S", 0.0)  # never split: one run
+    monkeypatch.setattr(postprocess, "RUN_SPLIT_S", float("inf"))  # never split: one run
     one_run = stretch_repetitions(parts, feats, FPS, tiny_weights)
     assert one_run[0] + one_run[1] == count_reps(feats, FPS).rep_frames
 
@@ -209,11 +204,10 @@ def test_two_long_parts_side_by_side_are_counted_apart(tiny_weights, monkeypatch
 def test_a_moving_bout_is_trimmed_to_its_repetitions():
     """Standing still before and after the squats is rest, even when the classifier's bout
     spills over it: the bout keeps one typical repetition's time around its repetitions."""
-    from inference_synth import squat_sequence
-
     from inference.counting import count_reps
     from inference.features import sequence_features
     from inference.postprocess import Segment, fit_to_repetitions
+    from tests.inference.synth_clips import squat_sequence
 
     seq, true_reps = squat_sequence(n_reps=5, period_s=2.5, rest_before_s=8.0, rest_after_s=8.0)
     feats, _ = sequence_features(seq)
@@ -241,11 +235,10 @@ def test_a_long_pause_between_repetitions_splits_the_bout():
 
 
 def test_a_moving_bout_without_repetitions_is_rest_unless_the_body_repeats_a_movement():
-    from inference_synth import squat_sequence
-
     from inference.counting import count_reps
     from inference.features import sequence_features
     from inference.postprocess import Segment, fit_to_repetitions
+    from tests.inference.synth_clips import squat_sequence
 
     seq, _ = squat_sequence(n_reps=6, period_s=2.5, rest_before_s=8.0, rest_after_s=0.5)
     feats, _ = sequence_features(seq)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..heads import DILATIONS
+
 WIDTH = 64
-DILATIONS = (1, 2, 4)
 KERNEL = 5
 
 

@@ -8,7 +8,7 @@ import os
 
 import numpy as np
 
-from ..pose import PoseFrame
+from ..base import PoseFrame
 from .detector import MIN_SCORE, PoseDetector, detection_rect
 from .landmarker import MIN_PRESENCE, PoseLandmarker
 from .models import DETECTOR, LANDMARK_FULL, SEGMENTATION_OUTPUT, make_interpreter

@@ -7,10 +7,10 @@ import sys
 import numpy as np
 import pytest
 
-from inference.blazepose import LiteRtBlazePoseBackbone
-from inference.blazepose.compare import compare_sequences
 from inference.landmarks import extract_landmarks
-from inference.pose import BlazePoseBackbone
+from inference.pose.litert import LiteRtBlazePoseBackbone
+from inference.pose.mediapipe import BlazePoseBackbone
+from inference.training.compare import compare_sequences
 
 # Short clips with one person in full view, fast movement (jumps, floor work).
 CLIPS = ["monkeyshavefallenthetree__videos-jumping-jacks", "apurvo2004__burpees"]

@@ -14,16 +14,15 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..bout_classifier import descriptor as bout_descriptor
+from ..counting import RepPrior, count_reps, default_prior
+from ..features import CLASSIFIER_COLUMNS, mirror, sequence_features
+from ..heads import IDLE, WINDOW, EngineWeights, member_prefix
+from ..landmarks import LandmarkSequence, cached_landmarks
+from ..pose import default_backbone
 from .augment import random_augment
-from .bout_classifier import descriptor as bout_descriptor
-from .bout_classifier import fit as fit_bout_classifier
-from .counting import RepPrior, count_reps, default_prior
 from .dataset import NON_EXERCISE, Clip, exercise_labels, load_manifest
-from .features import CLASSIFIER_COLUMNS, mirror, sequence_features
-from .heads import IDLE, WINDOW, EngineWeights, member_prefix
-from .landmarks import LandmarkSequence, cached_landmarks
 from .model import WindowClassifier, state_to_numpy
-from .pose import default_backbone
 from .synth import synthetic_clips
 
 N_AUGMENT = 6  # random augmented copies per clip (plus the original and its mirror)
@@ -31,15 +30,11 @@ TRAIN_STRIDE = 3
 STEPS = 1200
 BATCH = 128
 SEED = 1234
-#: Window classifiers trained from different seeds, whose probabilities are averaged. Three
-#: instead of one: cross-validated label accuracy 0.760 -> 0.791 (same folds, same
-#: everything else); each member costs ~15 ms of CPU per 55 windows at analysis.
+#: Window classifiers trained from different seeds, whose probabilities are averaged
+#: (each member costs ~15 ms of CPU per 55 windows at analysis).
 ENSEMBLE = 3
-#: Mixup (Beta(a, a) blends of two exercise windows and their targets). Cross-validated
-#: (6 repository folds, ensemble, two seeds): held-out frame accuracy 0.681 / 0.702 ->
-#: 0.723 / 0.722, window-only clip labels 0.674 / 0.690 -> 0.752 / 0.705, rest inside
-#: bouts 0.917 / 0.872 -> 0.862 / 0.848; whole-engine label accuracy unchanged (0.791 /
-#: 0.775 -> 0.791 / 0.767). See inference/README.md, session 11.
+#: Mixup (Beta(a, a) blends of two exercise windows and their targets): windows that
+#: generalise across repositories.
 MIXUP_ALPHA = 0.4
 SYNTHETIC = True  # add synthetic clips for exercises with too few real examples (synth.py)
 BOUT_AUGMENT = 4  # augmented copies per clip for the bout classifier
@@ -231,10 +226,8 @@ PRIOR_OPTIONS = [
 
 
 #: A learned prior must beat the neutral one's summed relative error (over the label's
-#: training bouts) by both: 40% and at least one whole bout's worth. Few clips per label
-#: make small wins noise; cross-validated counter in true bouts 0.158 with the former
-#: (0.8, 0.1), 0.149 with these (same as never learning one), and fewer count changes
-#: under landmark noise.
+#: training bouts) by both: 40% and at least one whole bout's worth (few clips per label
+#: make small wins noise).
 PRIOR_GAIN_RATIO = 0.6
 PRIOR_GAIN_ABS = 1.0
 
@@ -266,6 +259,35 @@ def fit_rep_priors(clips, seqs, labels) -> tuple[dict[str, RepPrior], dict[str, 
             priors[label] = PRIOR_OPTIONS[k]
     typical = {lab: float(np.median(v)) for lab, v in cadence.items()}
     return priors, typical
+
+
+def fit_bout_classifier(
+    x: np.ndarray, y: np.ndarray, n_classes: int, steps=400, weight_decay=3e-2, seed=0
+):
+    """Multinomial logistic regression (torch, full batch, class-balanced). Returns params."""
+    torch.manual_seed(seed)
+    mean, std = x.mean(axis=0), x.std(axis=0) + 1e-3
+    xt = torch.from_numpy(((x - mean) / std).astype(np.float32))
+    yt = torch.from_numpy(y).long()
+    counts = np.bincount(y, minlength=n_classes).astype(np.float32)
+    cw = np.where(counts > 0, 1.0 / np.sqrt(np.maximum(counts, 1)), 0.0)
+    lin = torch.nn.Linear(x.shape[1], n_classes)
+    opt = torch.optim.LBFGS(lin.parameters(), lr=0.5, max_iter=steps, line_search_fn="strong_wolfe")
+    loss_fn = torch.nn.CrossEntropyLoss(weight=torch.from_numpy(cw / cw[cw > 0].mean()))
+
+    def closure():
+        opt.zero_grad()
+        loss = loss_fn(lin(xt), yt) + weight_decay * (lin.weight**2).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return {
+        "bout.mean": mean.astype(np.float32),
+        "bout.std": std.astype(np.float32),
+        "bout.weight": lin.weight.detach().numpy().astype(np.float32),
+        "bout.bias": lin.bias.detach().numpy().astype(np.float32),
+    }
 
 
 def fit_bout_params(clips, labels, bout_set, seed=SEED) -> dict:
@@ -330,7 +352,7 @@ def train_command(manifest: str, out=None, steps=STEPS, log=print) -> EngineWeig
     clips, seqs = load_clips(manifest, log)
     clips = [c for c in clips if c.split == "dev"]
     w = train_weights(clips, seqs, steps=steps, log=log)
-    from .heads import WEIGHTS_PATH
+    from ..heads import WEIGHTS_PATH
 
     w.save(out or WEIGHTS_PATH)
     log(f"wrote {out or WEIGHTS_PATH}")

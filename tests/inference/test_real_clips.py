@@ -85,6 +85,18 @@ def test_cli_reports_a_bad_file(tmp_path):
     assert out.returncode == 2 and out.stdout == "" and "error" in out.stderr
 
 
+def test_cli_analyze_loads_no_training_code():
+    code = (
+        "import sys; from inference.cli import build_parser; "
+        "build_parser().parse_args(['analyze', 'x.mp4']); "
+        "print('torch' in sys.modules, "
+        "sorted(m for m in sys.modules if m.startswith('inference.training.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[0] == "False ['inference.training.cli']"
+
+
 _FORK_SCRIPT = """
 import multiprocessing as mp, sys
 import inference                      # imported before the fork, like a Celery worker

@@ -41,7 +41,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .features import (
+from ..features import (
     ANGLE_SLICE,
     L_AN,
     L_EL,
@@ -62,7 +62,7 @@ from .features import (
     _unit,
     sequence_features,
 )
-from .landmarks import LandmarkSequence
+from ..landmarks import LandmarkSequence
 
 # Landmark chains moved by a rotation at a joint (BlazePose indices; hands and feet follow).
 LEG = {1.0: [L_KN, L_AN, 29, 31], -1.0: [R_KN, R_AN, 30, 32]}

@@ -1,4 +1,4 @@
-"""Window-classifier training (fit_classifier) on a tiny, separable problem.
+"""Window-classifier and bout-classifier training on tiny, separable problems.
 
 The real recipe is measured by `python -m inference evaluate`; this only checks that the
 training loop (mixup between exercise windows, idle windows left unblended) still learns.
@@ -9,8 +9,11 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from inference import bout_classifier  # noqa: E402
+from inference.features import sequence_features  # noqa: E402
 from inference.heads import WINDOW  # noqa: E402
-from inference.train import fit_classifier  # noqa: E402
+from inference.training.train import fit_bout_classifier, fit_classifier  # noqa: E402
+from tests.inference.synth_clips import alternating_sequence, squat_sequence  # noqa: E402
 
 N_FEATS = 6
 CLASSES = 3  # two exercises + idle (last)
@@ -52,3 +55,25 @@ def test_window_classifier_learns_with_mixup():
     test_feats, test_starts, test_ys = _dataset(np.random.default_rng(1), clips_per_class=2)
     accuracy = (_predict(model, mean, std, test_feats, test_starts) == test_ys).mean()
     assert accuracy > 0.9
+
+
+def _desc(seq):
+    f, u = sequence_features(seq)
+    return bout_classifier.descriptor(f, u)
+
+
+def test_fit_separates_two_movements_it_was_shown():
+    xs, ys = [], []
+    for seed in range(6):
+        s, _ = squat_sequence(n_reps=4, period_s=2.0 + 0.2 * seed, seed=seed, rest_before_s=0.5)
+        xs.append(_desc(s))
+        ys.append(0)
+        xs.append(_desc(alternating_sequence(n_cycles=3, period_s=2.0 + 0.2 * seed, seed=seed)))
+        ys.append(1)
+    params = fit_bout_classifier(np.stack(xs), np.array(ys), 3)
+    s, _ = squat_sequence(n_reps=5, period_s=2.3, seed=11, rest_before_s=0.5)
+    p_squat = bout_classifier.probabilities(params, _desc(s))
+    p_alt = bout_classifier.probabilities(params, _desc(alternating_sequence(seed=12)))
+    assert abs(p_squat.sum() - 1) < 1e-5
+    assert p_squat[0] > 0.5 > p_squat[1] and p_alt[1] > 0.5 > p_alt[0]
+    assert p_squat[2] < 0.2  # a class without samples stays unlikely

@@ -1,7 +1,7 @@
 import numpy as np
-from inference_synth import squat_sequence
 
 from inference.analyzer import StreamingAnalyzer, analyze_sequence
+from tests.inference.synth_clips import squat_sequence
 
 
 def _stream(seq, weights, body=None):

@@ -1,12 +1,12 @@
-"""Synthetic clips (inference/synth.py): each rule adds the motion it describes."""
+"""Synthetic clips (inference/training/synth.py): each rule adds the motion it describes."""
 
 import numpy as np
 import pytest
-from inference_synth import FPS, squat_sequence
 
-from inference import synth
-from inference.dataset import Bout, Clip
 from inference.features import ANGLE_SLICE, L_AN, R_AN, sequence_features
+from inference.training import synth
+from inference.training.dataset import Bout, Clip
+from tests.inference.synth_clips import FPS, squat_sequence
 
 
 def _standing(seconds=6.0, seed=0):

@@ -21,14 +21,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .analyzer import analyze_sequence
-from .calories import STATIC_EXERCISES
-from .counting import count_reps
+from ..analyzer import analyze_sequence
+from ..calories import STATIC_EXERCISES
+from ..counting import count_reps
+from ..features import ANGLE_SLICE, sequence_features
+from ..heads import IDLE
+from ..landmarks import cache_path
+from ..pose import default_backbone
 from .dataset import NON_EXERCISE, Clip, exercise_labels
-from .features import ANGLE_SLICE, sequence_features
-from .heads import IDLE
-from .landmarks import cache_path
-from .pose import default_backbone
 from .train import (
     SEED,
     STEPS,
@@ -263,19 +263,19 @@ def speed_from_cache(clips) -> dict:
     return {"decode_pose_s": wall, "video_s": dur}
 
 
-FOLD_CACHE = Path(__file__).resolve().parent.parent / ".cache" / "folds"
+FOLD_CACHE = Path(__file__).resolve().parents[2] / ".cache" / "folds"
 
 
 def _recipe_fingerprint(seed: int = SEED) -> str:
     """Hash of what defines the window classifier's training (`seed` included), so cached
     fold models go stale with it (the priors and the bout classifier are refit on reuse
     anyway)."""
-    from . import train
+    from .. import features
+    from . import augment, model, synth, train
 
-    here = Path(__file__).resolve().parent
     h = hashlib.sha256()
-    for name in ("synth.py", "features.py", "augment.py", "model.py"):
-        h.update((here / name).read_bytes())
+    for module in (synth, features, augment, model):
+        h.update(Path(module.__file__).read_bytes())
     for fn in (train.frame_labels, train._clip_versions, train.build_training_set):
         h.update(inspect.getsource(fn).encode())
     h.update(inspect.getsource(train.fit_classifier).encode())
@@ -297,7 +297,7 @@ def _fold_weights(
 ):
     """Train a fold's model; with `reuse`, keep it under .cache/folds (for iterating on
     post-processing without retraining: delete the folder after changing the training)."""
-    from .heads import EngineWeights
+    from ..heads import EngineWeights
 
     key = hashlib.sha256(
         (

@@ -9,9 +9,10 @@ import cv2
 import numpy as np
 import pytest
 
-from inference.blazepose import LiteRtBlazePoseBackbone
-from inference.blazepose.anchors import ssd_anchor_centres
-from inference.blazepose.detector import (
+from inference.pose import PoseBackbone, default_backbone
+from inference.pose.litert import LiteRtBlazePoseBackbone
+from inference.pose.litert.anchors import ssd_anchor_centres
+from inference.pose.litert.detector import (
     Detection,
     best_detection,
     decode_boxes,
@@ -19,8 +20,8 @@ from inference.blazepose.detector import (
     remove_letterbox,
     weighted_nms,
 )
-from inference.blazepose.landmarker import RawLandmarks, refine_from_heatmap
-from inference.blazepose.roi import (
+from inference.pose.litert.landmarker import RawLandmarks, refine_from_heatmap
+from inference.pose.litert.roi import (
     Rect,
     crop,
     letterbox_rect,
@@ -30,8 +31,7 @@ from inference.blazepose.roi import (
     transform_rect,
     unproject_from_frame,
 )
-from inference.blazepose.smoothing import OneEuroFilter
-from inference.pose import PoseBackbone, default_backbone
+from inference.pose.litert.smoothing import OneEuroFilter
 
 # --- anchors and detector decoding --------------------------------------------------------
 
@@ -253,7 +253,7 @@ def test_real_models_find_nobody_in_an_empty_frame():
 
 
 def test_landmark_model_without_segmentation_gives_identical_outputs():
-    from inference.blazepose.models import LANDMARK_FULL, SEGMENTATION_OUTPUT, make_interpreter
+    from inference.pose.litert.models import LANDMARK_FULL, SEGMENTATION_OUTPUT, make_interpreter
 
     full = make_interpreter(LANDMARK_FULL, 1)
     pruned = make_interpreter(LANDMARK_FULL, 1, drop_output=SEGMENTATION_OUTPUT)
@@ -271,7 +271,7 @@ def test_landmark_model_without_segmentation_gives_identical_outputs():
 
 
 def test_dropping_an_unknown_output_fails_clearly():
-    from inference.blazepose.models import LANDMARK_FULL, model_path, without_output
+    from inference.pose.litert.models import LANDMARK_FULL, model_path, without_output
 
     with pytest.raises(RuntimeError, match="no output 'nope'"):
         without_output(model_path(LANDMARK_FULL).read_bytes(), "nope")
@@ -279,7 +279,7 @@ def test_dropping_an_unknown_output_fails_clearly():
 
 _FORK_AFTER_USE = """
 import os, sys, numpy as np
-from inference.blazepose import LiteRtBlazePoseBackbone
+from inference.pose.litert import LiteRtBlazePoseBackbone
 bb = LiteRtBlazePoseBackbone(num_threads=2)
 frame = np.full((360, 640, 3), 128, np.uint8)
 bb.process(frame)                      # interpreters (and their thread pools) exist now

@@ -5,11 +5,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inference.dataset import Bout as TrueBout
-from inference.dataset import Clip
-from inference.evaluate import _recipe_fingerprint, summarise, time_metrics
 from inference.result import Bout
-from inference.train import SEED
+from inference.training.dataset import Bout as TrueBout
+from inference.training.dataset import Clip
+from inference.training.evaluate import _recipe_fingerprint, summarise, time_metrics
+from inference.training.train import SEED
 
 
 def _clip(bouts):

@@ -2,10 +2,10 @@
 and the drifting per-joint offsets are slow, not white noise."""
 
 import numpy as np
-from inference_synth import squat_sequence
 
-from inference import augment
-from inference.augment import _smooth_offsets, random_augment
+from inference.training import augment
+from inference.training.augment import _smooth_offsets, random_augment
+from tests.inference.synth_clips import squat_sequence
 
 
 def test_drifting_offsets_have_unit_variance_and_move_slowly():

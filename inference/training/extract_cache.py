@@ -1,14 +1,15 @@
-"""Fill the landmark cache for every clip of a manifest: `python -m inference.extract_cache M`."""
+"""Fill the landmark cache for every clip of a manifest:
+`python -m inference.training.extract_cache MANIFEST`."""
 
 from __future__ import annotations
 
 import sys
 import time
 
+from ..decode import ANALYSIS_FPS
+from ..landmarks import cache_path, cached_landmarks
+from ..pose import default_backbone
 from .dataset import load_manifest
-from .decode import ANALYSIS_FPS
-from .landmarks import cache_path, cached_landmarks
-from .pose import default_backbone
 
 
 def fill_cache(manifest: str, log=print) -> None:

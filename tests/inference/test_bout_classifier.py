@@ -1,12 +1,14 @@
-"""The whole-bout classifier: pooled descriptors, fitting, and its use in segmentation."""
+"""The whole-bout classifier: pooled descriptors and their use in segmentation (its fitting:
+training/test_train.py)."""
 
 import numpy as np
-from inference_synth import alternating_sequence, squat_sequence
 
 from inference import bout_classifier
 from inference.features import sequence_features
 from inference.heads import EngineWeights
 from inference.postprocess import segment
+from inference.training.train import fit_bout_classifier
+from tests.inference.synth_clips import squat_sequence
 
 
 def _desc(seq):
@@ -53,23 +55,6 @@ def test_image_travel_says_which_parts_move_in_the_picture():
     )
 
 
-def test_fit_separates_two_movements_it_was_shown():
-    xs, ys = [], []
-    for seed in range(6):
-        s, _ = squat_sequence(n_reps=4, period_s=2.0 + 0.2 * seed, seed=seed, rest_before_s=0.5)
-        xs.append(_desc(s))
-        ys.append(0)
-        xs.append(_desc(alternating_sequence(n_cycles=3, period_s=2.0 + 0.2 * seed, seed=seed)))
-        ys.append(1)
-    params = bout_classifier.fit(np.stack(xs), np.array(ys), 3)
-    s, _ = squat_sequence(n_reps=5, period_s=2.3, seed=11, rest_before_s=0.5)
-    p_squat = bout_classifier.probabilities(params, _desc(s))
-    p_alt = bout_classifier.probabilities(params, _desc(alternating_sequence(seed=12)))
-    assert abs(p_squat.sum() - 1) < 1e-5
-    assert p_squat[0] > 0.5 > p_squat[1] and p_alt[1] > 0.5 > p_alt[0]
-    assert p_squat[2] < 0.2  # a class without samples stays unlikely
-
-
 def test_segment_combines_the_bout_classifier_with_the_windows():
     labels = ["squat", "lunge", "idle"]
     n = 60
@@ -85,7 +70,7 @@ def test_segment_combines_the_bout_classifier_with_the_windows():
 def test_weights_keep_the_bout_classifier_and_their_feature_columns(tiny_weights, tmp_path):
     params = dict(tiny_weights.params)
     params.update(
-        bout_classifier.fit(np.random.default_rng(0).normal(size=(12, 4)), np.arange(12) % 3, 3)
+        fit_bout_classifier(np.random.default_rng(0).normal(size=(12, 4)), np.arange(12) % 3, 3)
     )
     w = EngineWeights(tiny_weights.labels, tiny_weights.feat_mean, tiny_weights.feat_std, params)
     p = tmp_path / "w.npz"

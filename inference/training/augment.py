@@ -12,8 +12,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from .features import _fill_gaps, mirror
-from .landmarks import LandmarkSequence
+from ..features import _fill_gaps, mirror
+from ..landmarks import LandmarkSequence
 
 
 def _rot(yaw: float, pitch: float, roll: float) -> np.ndarray:
@@ -55,8 +55,7 @@ def time_warp(seq: LandmarkSequence, speed: float) -> tuple[LandmarkSequence, np
 
 #: Slowly drifting per-joint offsets (metres, ~1-s correlation) added to the world
 #: landmarks: a pose model's errors are not white noise but biases that persist over many
-#: frames (a leg out of the picture, loose clothing, a side view). Held-out frame accuracy
-#: of one window classifier (6 repository folds, 3 seeds): 0.685 -> 0.719, NLL 1.47 -> 1.37.
+#: frames (a leg out of the picture, loose clothing, a side view).
 SMOOTH_NOISE = 0.03
 SMOOTH_NOISE_FRAMES = 5  # Gaussian kernel sigma, in analysed frames
 

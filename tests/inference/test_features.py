@@ -1,7 +1,6 @@
 """Image heights and speeds: which parts of the body travel in the picture."""
 
 import numpy as np
-from inference_synth import FPS, _skeleton, squat_sequence
 
 from inference import bout_classifier
 from inference.features import (
@@ -14,6 +13,7 @@ from inference.features import (
     sequence_features,
 )
 from inference.landmarks import LandmarkSequence
+from tests.inference.synth_clips import FPS, _skeleton, squat_sequence
 
 
 def _jumps(n_jumps=5, period_s=1.0, height=0.25):

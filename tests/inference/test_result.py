@@ -1,9 +1,8 @@
 import json
 
-from inference_synth import squat_sequence
-
 from inference.analyzer import analyze_sequence
 from inference.result import AnalysisResult
+from tests.inference.synth_clips import squat_sequence
 
 
 def test_json_round_trip(tiny_weights):

@@ -1,8 +1,7 @@
-from inference_synth import squat_sequence
-
 from inference.analyzer import StreamingAnalyzer, analyze_sequence
 from inference.live import HORIZON_S, LiveTally, tally
 from inference.result import AnalysisResult, BodyMetricsUsed, Bout, ModelInfo, Totals
+from tests.inference.synth_clips import squat_sequence
 
 
 def _window(bouts: list[Bout]) -> AnalysisResult:

@@ -2,7 +2,7 @@ import numpy as np
 import torch
 
 from inference.heads import EngineWeights, window_logits
-from inference.model import WindowClassifier, state_to_numpy
+from inference.training.model import WindowClassifier, state_to_numpy
 
 
 def test_numpy_forward_equals_torch():
