@@ -18,7 +18,7 @@ from rest_framework.exceptions import Throttled
 from users.models import User
 from workouts import selectors
 from workouts.models import Bout, SessionSource, SessionStatus, WorkoutSession
-from workouts.video import VideoRejected, check_video
+from workouts.uploads.video import VideoRejected, check_video
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ def analyse_session(session_id: int) -> str:
     from workouts.models import SessionSource, WorkoutSession
 
     if WorkoutSession.objects.filter(pk=session_id, source=SessionSource.LIVE).exists():
-        from workouts.live_analysis import run_live_session_analysis
+        from workouts.live.analysis import run_live_session_analysis
 
         return run_live_session_analysis(session_id=session_id)
     return run_session_analysis(session_id=session_id)
@@ -28,9 +28,9 @@ def analyse_session(session_id: int) -> str:
     time_limit=90,
 )
 def live_chunk(session_id: int, batch_id: int) -> dict:
-    """One staged batch of a live session (workouts/live_ingest.py); the result is the
+    """One staged batch of a live session (workouts/live/ingest.py); the result is the
     live update."""
-    from workouts.live_ingest import ingest_batch
+    from workouts.live.ingest import ingest_batch
 
     return ingest_batch(session_id=session_id, batch_id=batch_id)
 
@@ -39,8 +39,8 @@ def live_chunk(session_id: int, batch_id: int) -> dict:
 def stop_idle_live_sessions() -> int:
     """Periodic (celery beat): live sessions nobody has streamed to for a while are stopped
     and analysed."""
-    from workouts.live_ingest import ingest_leftovers
-    from workouts.live_services import stop_idle_live_sessions as stop
+    from workouts.live.ingest import ingest_leftovers
+    from workouts.live.services import stop_idle_live_sessions as stop
 
     return stop(before_stop=lambda session_id: ingest_leftovers(session_id=session_id))
 
@@ -56,6 +56,6 @@ def purge_expired_videos() -> int:
 @shared_task(name="workouts.purge_expired_uploads", ignore_result=True)
 def purge_expired_uploads() -> int:
     """Periodic (celery beat): removes resumable uploads abandoned for a day."""
-    from workouts.chunked_uploads import purge_expired_uploads as purge
+    from workouts.uploads.services import purge_expired_uploads as purge
 
     return purge()

@@ -12,8 +12,15 @@ from django.utils import timezone
 
 from inference import ANALYSIS_FPS, LandmarkSequence, PoseFrame, live_state
 from users.models import User
-from workouts import live_video, selectors
-from workouts.live_frames import pack_items, pack_rows, sequence_from_packed, trimmed, unpack_items
+from workouts import selectors
+from workouts.live import video as live_video
+from workouts.live.protocol import (
+    pack_items,
+    pack_rows,
+    sequence_from_packed,
+    trimmed,
+    unpack_items,
+)
 from workouts.models import (
     LiveBatch,
     LiveChunk,

@@ -23,14 +23,14 @@ from rest_framework.views import APIView
 
 from coach.api.mixins import NonAtomicRequestsMixin
 from coach.api.openapi import client_error_response, file_too_large_response
-from workouts import chunked_uploads
+from workouts.apis import FILE_TOO_LARGE_413, UPLOAD_ERROR_CODES, Conflict
 from workouts.models import ChunkedUpload
 from workouts.serializers import SessionDetailSerializer
-from workouts.views import FILE_TOO_LARGE_413, UPLOAD_ERROR_CODES, Conflict
+from workouts.uploads import services
 
 TAG = "resumable uploads"
 OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
-TUS_HEADERS = {"Tus-Resumable": chunked_uploads.TUS_VERSION}
+TUS_HEADERS = {"Tus-Resumable": services.TUS_VERSION}
 
 
 class OffsetStreamParser(BaseParser):
@@ -43,7 +43,7 @@ class OffsetStreamParser(BaseParser):
 class TusVersionUnsupported(APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_code = "tus_version"
-    default_detail = f"Send the header Tus-Resumable: {chunked_uploads.TUS_VERSION}."
+    default_detail = f"Send the header Tus-Resumable: {services.TUS_VERSION}."
 
 
 class WrongContentType(APIException):
@@ -57,7 +57,7 @@ TUS_RESUMABLE = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=True,
-    enum=[chunked_uploads.TUS_VERSION],
+    enum=[services.TUS_VERSION],
 )
 ERROR_409 = client_error_response("UploadConflictResponse", ["conflict"])
 ERROR_412 = client_error_response("TusVersionResponse", ["tus_version"])
@@ -84,7 +84,7 @@ class TusMixin:
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if request.method != "OPTIONS" and (
-            request.headers.get("Tus-Resumable") != chunked_uploads.TUS_VERSION
+            request.headers.get("Tus-Resumable") != services.TUS_VERSION
         ):
             raise TusVersionUnsupported()
 
@@ -126,10 +126,10 @@ class UploadCreateApi(TusMixin, APIView):
         },
     )
     def post(self, request):
-        upload = chunked_uploads.upload_create(
+        upload = services.upload_create(
             user=request.user,
             length=_header_int(request, "Upload-Length"),
-            metadata=chunked_uploads.parse_metadata(request.headers.get("Upload-Metadata", "")),
+            metadata=services.parse_metadata(request.headers.get("Upload-Metadata", "")),
         )
         response = Response(status=status.HTTP_201_CREATED)
         response["Location"] = request.build_absolute_uri(f"{upload.id}/")
@@ -138,7 +138,7 @@ class UploadCreateApi(TusMixin, APIView):
 
     def options(self, request, *args, **kwargs):
         response = Response(status=status.HTTP_204_NO_CONTENT)
-        response["Tus-Version"] = chunked_uploads.TUS_VERSION
+        response["Tus-Version"] = services.TUS_VERSION
         response["Tus-Extension"] = "creation,termination"
         response["Tus-Max-Size"] = str(settings.WORKOUTS_MAX_UPLOAD_BYTES)
         return response
@@ -186,7 +186,7 @@ class UploadDetailApi(NonAtomicRequestsMixin, TusMixin, APIView):
         if request.content_type != OFFSET_CONTENT_TYPE:
             raise WrongContentType()
         try:
-            upload = chunked_uploads.upload_append(
+            upload = services.upload_append(
                 upload_id=pk,
                 user=request.user,
                 offset=_header_int(request, "Upload-Offset"),
@@ -195,7 +195,7 @@ class UploadDetailApi(NonAtomicRequestsMixin, TusMixin, APIView):
             )
         except ChunkedUpload.DoesNotExist:  # not this user's, or gone
             raise Http404
-        except chunked_uploads.OffsetMismatch as mismatch:
+        except services.OffsetMismatch as mismatch:
             raise Conflict(str(mismatch))
         response = Response(status=status.HTTP_204_NO_CONTENT)
         response["Upload-Offset"] = str(upload.offset)
@@ -207,7 +207,7 @@ class UploadDetailApi(NonAtomicRequestsMixin, TusMixin, APIView):
         responses={204: None, 412: ERROR_412},
     )
     def delete(self, request, pk):
-        chunked_uploads.upload_delete(upload=self.get_upload(request, pk))
+        services.upload_delete(upload=self.get_upload(request, pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -230,9 +230,9 @@ class UploadCompleteApi(NonAtomicRequestsMixin, TusMixin, APIView):
     )
     def post(self, request, pk):
         try:
-            session = chunked_uploads.upload_complete(upload_id=pk, user=request.user)
+            session = services.upload_complete(upload_id=pk, user=request.user)
         except ChunkedUpload.DoesNotExist:  # not this user's, or completed concurrently
             raise Http404
-        except chunked_uploads.UploadIncomplete as incomplete:
+        except services.UploadIncomplete as incomplete:
             raise Conflict(str(incomplete))
         return Response(SessionDetailSerializer(session).data, status=status.HTTP_201_CREATED)

@@ -10,7 +10,7 @@ from asgiref.sync import async_to_sync
 
 from tests.factories import UserFactory, WeightEntryFactory
 from tests.workers import running_worker
-from tests.workouts.live_client import (
+from tests.workouts.live.client import (
     closed_with,
     communicator,
     frame_message,
@@ -20,7 +20,7 @@ from tests.workouts.live_client import (
     session_cookie,
 )
 from tests.workouts.test_worker_integration import upload, wait_for_status
-from workouts.live_frames import grid_slot
+from workouts.live.protocol import grid_slot
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -160,7 +160,7 @@ def test_media_root_is_the_test_folder():
 def test_dropped_connection_keeps_the_bytes_that_arrived(api, user):
     from django.http import UnreadablePostError
 
-    from workouts.chunked_uploads import upload_append
+    from workouts.uploads.services import upload_append
 
     url = create(api, 100)
     upload_id = ChunkedUpload.objects.get().pk

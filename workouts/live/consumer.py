@@ -25,8 +25,8 @@ from django.core.exceptions import ValidationError
 from django.http.request import validate_host
 from django.utils.dateparse import parse_datetime
 
-from workouts import live_services
-from workouts.live_frames import (
+from workouts.live import services as live_services
+from workouts.live.protocol import (
     LiveInputError,
     check_pose,
     check_size,
