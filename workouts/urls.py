@@ -24,7 +24,7 @@ urlpatterns = [
         upload_apis.UploadCompleteApi.as_view(),
         name="upload-complete",
     ),
-    path("stats/timeline/", stats_apis.TimelineApi.as_view(), name="stats-timeline"),
-    path("stats/records/", stats_apis.RecordsApi.as_view(), name="stats-records"),
-    path("stats/streaks/", stats_apis.StreaksApi.as_view(), name="stats-streaks"),
+    path("stats/timeline/", stats_apis.StatsTimelineApi.as_view(), name="stats-timeline"),
+    path("stats/records/", stats_apis.StatsRecordsApi.as_view(), name="stats-records"),
+    path("stats/streaks/", stats_apis.StatsStreaksApi.as_view(), name="stats-streaks"),
 ]

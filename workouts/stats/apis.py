@@ -145,7 +145,7 @@ TZ_ERRORS = extend_validation_errors(["invalid_tz", "blank", "invalid"], field_n
 @extend_validation_errors(["invalid_choice", "blank"], field_name="period")
 @extend_validation_errors(["invalid", "blank"], field_name="start")
 @extend_validation_errors(["invalid", "blank"], field_name="end")
-class TimelineApi(APIView):
+class StatsTimelineApi(APIView):
     @extend_schema(
         summary="Sessions, active minutes, kcal and reps per day, week or month",
         parameters=[TimelineQuerySerializer],
@@ -172,7 +172,7 @@ class TimelineApi(APIView):
 
 
 @extend_schema(tags=[TAG])
-class RecordsApi(APIView):
+class StatsRecordsApi(APIView):
     @extend_schema(summary="Personal records", responses=RecordsSerializer)
     def get(self, request):
         return Response(RecordsSerializer(selectors.personal_records(user=request.user)).data)
@@ -180,7 +180,7 @@ class RecordsApi(APIView):
 
 @extend_schema(tags=[TAG])
 @TZ_ERRORS
-class StreaksApi(APIView):
+class StatsStreaksApi(APIView):
     @extend_schema(
         summary="Current and longest streak of workout days",
         parameters=[TimeZoneQuerySerializer],
