@@ -16,6 +16,7 @@ from drf_standardized_errors.openapi_validation_errors import extend_validation_
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.generics import GenericAPIView
+from rest_framework.metadata import SimpleMetadata
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -75,11 +76,20 @@ def _header_int(request, name: str) -> int:
     return int(raw)
 
 
+class TusMetadata(SimpleMetadata):
+    """OPTIONS describes the view without form actions: the tus views take headers and raw
+    bytes, not a serializer."""
+
+    def determine_actions(self, request, view):
+        return {}
+
+
 class TusMixin(OwnedByUserMixin):
     """tus headers on every answer; uploads are the requesting user's (OwnedByUserMixin):
     someone else's upload id answers 404."""
 
     queryset = ChunkedUpload.objects.all()
+    metadata_class = TusMetadata
 
     def get_permissions(self):
         if self.request.method == "OPTIONS":  # tus discovery needs no account
