@@ -7,7 +7,7 @@ not bout by bout, so a bout longer than the horizon keeps counting (a bout-level
 see only the window's part of it and the count would stall at one window's worth).
 
 The tally is a small JSON-friendly value, so the state of a stream can live in one process
-(StreamingAnalyzer) or in a database row that any worker picks up (workouts.live_state).
+(StreamingAnalyzer) or in a database row that any worker picks up (inference.live_state).
 """
 
 from __future__ import annotations

@@ -1,22 +1,25 @@
-"""Reads of workout data, always scoped to one user."""
+"""Reads of workout data, scoped to one user (`user=`); the retention sweep reads across users."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from users.models import Sex, User
 from users.selectors import weight_at
-from workouts.models import IN_FLIGHT_STATUSES, Bout, WorkoutSession
+from workouts.models import IN_FLIGHT_STATUSES, Bout, SessionStatus, WorkoutSession
 
 
 def session_list(*, user: User) -> QuerySet[WorkoutSession]:
     return WorkoutSession.objects.filter(user=user)
 
 
+def sessions_with_bouts(sessions: QuerySet[WorkoutSession]) -> QuerySet[WorkoutSession]:
+    return sessions.prefetch_related(Prefetch("bouts", queryset=Bout.objects.order_by("position")))
+
+
 def session_detail_queryset(*, user: User) -> QuerySet[WorkoutSession]:
-    return session_list(user=user).prefetch_related(
-        Prefetch("bouts", queryset=Bout.objects.order_by("position"))
-    )
+    return sessions_with_bouts(session_list(user=user))
 
 
 def sessions_in_flight_count(*, user: User) -> int:
@@ -43,9 +46,23 @@ def body_metrics_at(*, user: User, at: datetime) -> dict:
     return metrics
 
 
-def sessions_export_data(*, user: User) -> list[dict]:
-    """The user's sessions with bouts and the engine's full results, for the data export."""
-    from workouts.serializers import SessionDetailSerializer
-
-    sessions = session_detail_queryset(user=user)
-    return [{**SessionDetailSerializer(s).data, "result": s.result} for s in sessions]
+def videos_past_retention():
+    """Stored videos whose owner's retention period has passed (finished sessions only: a
+    video still waiting for analysis is never removed)."""
+    now = timezone.now()
+    # One condition per retention setting in use (a handful of values in practice): portable
+    # where per-row date arithmetic is not.
+    settings_in_use = (
+        User.objects.filter(video_retention_days__isnull=False)
+        .values_list("video_retention_days", flat=True)
+        .distinct()
+        .order_by()
+    )
+    expired = Q(pk__in=[])
+    for days in settings_in_use:
+        expired |= Q(user__video_retention_days=days, created_at__lte=now - timedelta(days=days))
+    return WorkoutSession.objects.filter(
+        expired,
+        video_deleted_at__isnull=True,
+        status__in=(SessionStatus.DONE, SessionStatus.FAILED),
+    ).exclude(video="")

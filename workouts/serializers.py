@@ -1,7 +1,11 @@
 from rest_framework import serializers
 
 from coach.api.fields import StrictCharField, StrictModelSerializer
+from coach.api.openapi import file_too_large_response
 from workouts.models import Bout, WorkoutSession
+
+# The 413 of a direct or a resumable upload whose video is over WORKOUTS_MAX_UPLOAD_BYTES.
+FILE_TOO_LARGE_413 = file_too_large_response("FileTooLarge", "video")
 
 
 class BoutSerializer(StrictModelSerializer):

@@ -1,16 +1,16 @@
-"""State changes for workout sessions. Views and tasks call these."""
+"""State changes for workout sessions. APIs and tasks call these; they queue tasks (imported
+here at the top), and the tasks import them inside the task function."""
 
 import logging
 import tempfile
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from rest_framework.exceptions import Throttled
@@ -18,7 +18,8 @@ from rest_framework.exceptions import Throttled
 from users.models import User
 from workouts import selectors
 from workouts.models import Bout, SessionSource, SessionStatus, WorkoutSession
-from workouts.video import VideoRejected, check_video
+from workouts.tasks import analyse_session
+from workouts.uploads.video import VideoRejected, check_video
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +28,10 @@ class AnalysisConflict(Exception):
     """The session is being analysed right now."""
 
 
-def _enqueue_analysis(session: WorkoutSession) -> None:
-    from workouts.tasks import analyse_session
-
+def session_enqueue_analysis(session: WorkoutSession) -> None:
+    """Queues the session's analysis (task workouts.analyse_session) once the transaction
+    commits: the worker must find the row (and the file) when it starts. Uploads, reanalysis
+    and stopped live sessions all come through here."""
     # After commit: the worker must find the row (and the file) when it starts.
     transaction.on_commit(lambda: analyse_session.delay(session.id))
 
@@ -46,6 +48,11 @@ def _ensure_capacity_for_analysis(user: User) -> None:
 def field_error(field: str, message: str, code: str) -> ValidationError:
     """A validation error on one field (or header) with its own error code."""
     return ValidationError({field: [ValidationError(message, code=code)]})
+
+
+# The codes of a rejected video (field `video`, 400), raised here and by uploads.video;
+# file_too_large answers 413 (serializers.FILE_TOO_LARGE_413).
+UPLOAD_ERROR_CODES = ["empty_file", "unreadable_video", "video_too_long"]
 
 
 class FileTooLargeError(ValidationError):
@@ -132,7 +139,7 @@ def session_create_from_upload(
         except Exception:
             session.video.storage.delete(session.video.name)
             raise
-        _enqueue_analysis(session)
+        session_enqueue_analysis(session)
     return session
 
 
@@ -192,7 +199,7 @@ def session_request_reanalysis(*, session: WorkoutSession) -> WorkoutSession:
             "updated_at",
         ]
     )
-    _enqueue_analysis(session)
+    session_enqueue_analysis(session)
     return session
 
 
@@ -298,29 +305,7 @@ def session_record_analysis(*, session: WorkoutSession, result: dict, body_metri
     return True
 
 
-def videos_past_retention():
-    """Stored videos whose owner's retention period has passed (finished sessions only: a
-    video still waiting for analysis is never removed)."""
-    now = timezone.now()
-    # One condition per retention setting in use (a handful of values in practice): portable
-    # where per-row date arithmetic is not.
-    settings_in_use = (
-        User.objects.filter(video_retention_days__isnull=False)
-        .values_list("video_retention_days", flat=True)
-        .distinct()
-        .order_by()
-    )
-    expired = Q(pk__in=[])
-    for days in settings_in_use:
-        expired |= Q(user__video_retention_days=days, created_at__lte=now - timedelta(days=days))
-    return WorkoutSession.objects.filter(
-        expired,
-        video_deleted_at__isnull=True,
-        status__in=(SessionStatus.DONE, SessionStatus.FAILED),
-    ).exclude(video="")
-
-
-def purge_expired_videos() -> int:
+def session_videos_purge_expired() -> int:
     return purge_under_lock(
-        videos_past_retention, lambda session: session_delete_video(session=session)
+        selectors.videos_past_retention, lambda session: session_delete_video(session=session)
     )

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from workouts import live_video
+from workouts.live import video as live_video
 from workouts.models import ChunkedUpload, SessionSource, WorkoutSession
 from workouts.services import delete_file_after_commit
 

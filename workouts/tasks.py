@@ -1,20 +1,27 @@
-"""Celery tasks: thin, take ids, safe to run twice."""
+"""Celery tasks: thin, take ids, safe to run twice.
+
+Every task of the app is here, under a pinned name (`name=`), so the routes and the beat
+schedule in settings, and messages already queued, do not depend on where the code lives.
+Services import this module at their top to queue tasks; a task imports the services it
+runs inside its function (no import cycle, and the web process loads no engine code).
+"""
 
 from celery import shared_task
-
-from workouts.analysis import run_session_analysis
 
 
 @shared_task(
     name="workouts.analyse_session", acks_late=True, reject_on_worker_lost=True, ignore_result=True
 )
 def analyse_session(session_id: int) -> str:
+    """An uploaded video or a stopped live session through the engine (queue `analysis`)."""
     from workouts.models import SessionSource, WorkoutSession
 
     if WorkoutSession.objects.filter(pk=session_id, source=SessionSource.LIVE).exists():
-        from workouts.live_analysis import run_live_session_analysis
+        from workouts.live.analysis import run_live_session_analysis
 
         return run_live_session_analysis(session_id=session_id)
+    from workouts.analysis import run_session_analysis
+
     return run_session_analysis(session_id=session_id)
 
 
@@ -28,9 +35,9 @@ def analyse_session(session_id: int) -> str:
     time_limit=90,
 )
 def live_chunk(session_id: int, batch_id: int) -> dict:
-    """One staged batch of a live session (workouts/live_ingest.py); the result is the
-    live update."""
-    from workouts.live_ingest import ingest_batch
+    """One staged batch of a live session (workouts/live/ingest.py, queue `live`); the result
+    is the live update."""
+    from workouts.live.ingest import ingest_batch
 
     return ingest_batch(session_id=session_id, batch_id=batch_id)
 
@@ -39,23 +46,25 @@ def live_chunk(session_id: int, batch_id: int) -> dict:
 def stop_idle_live_sessions() -> int:
     """Periodic (celery beat): live sessions nobody has streamed to for a while are stopped
     and analysed."""
-    from workouts.live_ingest import ingest_leftovers
-    from workouts.live_services import stop_idle_live_sessions as stop
+    from workouts.live.ingest import ingest_leftovers
+    from workouts.live.services import live_sessions_stop_idle
 
-    return stop(before_stop=lambda session_id: ingest_leftovers(session_id=session_id))
+    return live_sessions_stop_idle(
+        before_stop=lambda session_id: ingest_leftovers(session_id=session_id)
+    )
 
 
 @shared_task(name="workouts.purge_expired_videos", ignore_result=True)
 def purge_expired_videos() -> int:
     """Periodic (celery beat): deletes videos past their owner's retention period."""
-    from workouts.services import purge_expired_videos as purge
+    from workouts.services import session_videos_purge_expired
 
-    return purge()
+    return session_videos_purge_expired()
 
 
 @shared_task(name="workouts.purge_expired_uploads", ignore_result=True)
 def purge_expired_uploads() -> int:
     """Periodic (celery beat): removes resumable uploads abandoned for a day."""
-    from workouts.chunked_uploads import purge_expired_uploads as purge
+    from workouts.uploads.services import uploads_purge_expired
 
-    return purge()
+    return uploads_purge_expired()

@@ -10,8 +10,14 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.views.defaults import page_not_found, server_error
 from drf_standardized_errors.handler import ExceptionHandler
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions, serializers, status
 from rest_framework_simplejwt import exceptions as jwt_exceptions
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = "The request conflicts with the current state of the resource."
 
 
 class CoachExceptionHandler(ExceptionHandler):

@@ -246,19 +246,8 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# --- Channels (WebSockets): Redis in production so any web process can reach any socket;
-# process memory in the embedded default, which needs no server.
-if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # The layer waits on Redis in 5-second blocking pops; redis-py 8's default
-            # 5-second socket timeout would cut them off (django/channels_redis#422).
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
-        }
-    }
-else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# --- Channels (WebSockets): no channel layer. The live consumer gets its results as Celery
+# results (workouts/live/consumer.py), so no socket needs a group or a channel of its own.
 
 # --- Celery. Redis in production; a filesystem broker needing no server otherwise.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
@@ -298,7 +287,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_IMPORTS = ["coach.tasks"]
 
 # Sections other apps add to GET /api/v1/me/export/.
-USER_EXPORT_SECTIONS = {"sessions": "workouts.selectors.sessions_export_data"}
+USER_EXPORT_SECTIONS = {"sessions": "workouts.exports.sessions_export_data"}
 
 # --- Workouts
 WORKOUTS_MAX_UPLOAD_BYTES = env.int("WORKOUTS_MAX_UPLOAD_BYTES", default=2 * 1024**3)

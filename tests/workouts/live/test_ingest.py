@@ -1,5 +1,5 @@
-"""Live batches on a worker (workouts/live_ingest.py) and the live services and tasks, with a
-stand-in pose backbone; the real one runs in test_live_consumer.py and the integration test."""
+"""Live batches on a worker (workouts/live/ingest.py) and the live services and tasks, with a
+stand-in pose backbone; the real one runs in test_consumer.py and the integration test."""
 
 from datetime import timedelta
 
@@ -9,9 +9,11 @@ from django.utils import timezone
 
 from inference import analyze_sequence
 from inference.pose import PoseFrame, default_backbone
-from tests.workouts.live_client import jpeg_of, standing_pose
-from workouts import live_ingest, live_services, tasks
-from workouts.live_frames import frame_item, landmarks_item, pose_frame
+from tests.workouts.live.client import jpeg_of, standing_pose
+from workouts import tasks
+from workouts.live import ingest as live_ingest
+from workouts.live import services as live_services
+from workouts.live.protocol import frame_item, landmarks_item, pose_frame
 from workouts.models import LiveBatch, LiveChunk, LiveStream, SessionStatus, WorkoutSession
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,7 @@
 """The live WebSocket endpoint (docs/live-protocol.md) through Channels' test client.
 
 Celery runs the chunk and analysis tasks eagerly, in the test process; the real worker
-path is in test_live_integration.py. Device-computed landmarks stand in for camera frames
+path is in test_integration.py. Device-computed landmarks stand in for camera frames
 where the pose backbone is not the point.
 """
 
@@ -17,7 +17,7 @@ from inference import analyze_sequence
 from inference.landmarks import LandmarkSequence
 from tests.factories import UserFactory
 from tests.workouts.factories import WorkoutSessionFactory
-from tests.workouts.live_client import (
+from tests.workouts.live.client import (
     access_token,
     closed_with,
     communicator,
@@ -28,8 +28,8 @@ from tests.workouts.live_client import (
     session_cookie,
     standing_pose,
 )
-from workouts import live_consumer
-from workouts.live_frames import pose_frame
+from workouts.live import consumer as live_consumer
+from workouts.live.protocol import pose_frame
 from workouts.models import LiveChunk, SessionSource, SessionStatus, WorkoutSession
 
 # Consumers reach the database from other threads: the test's rows must be committed.

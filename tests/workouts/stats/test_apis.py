@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from tests.workouts.factories import BoutFactory, WorkoutSessionFactory
-from workouts import stats
 from workouts.models import SessionStatus
+from workouts.stats import selectors
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +118,7 @@ class TestStreaks:
         for n in [0, 1, 2, 10, 11, 12, 13, 14, 30]:
             workout(user, self.days_ago(n))
         workout(user, self.days_ago(1, hour=18))  # two workouts on one day count once
-        result = stats.streaks(user=user, tz=UTC, today=date.today())
+        result = selectors.streaks(user=user, tz=UTC, today=date.today())
         assert (result.current_days, result.longest_days) == (3, 5)
         assert result.longest_end == date.today() - timedelta(days=10)
         assert result.last_workout_day == date.today()
@@ -126,12 +126,12 @@ class TestStreaks:
     def test_streak_survives_until_the_day_is_over(self, user):
         for n in [1, 2]:
             workout(user, self.days_ago(n))
-        assert stats.streaks(user=user, tz=UTC).current_days == 2
+        assert selectors.streaks(user=user, tz=UTC).current_days == 2
 
     def test_broken_streak(self, user):
         for n in [2, 3]:
             workout(user, self.days_ago(n))
-        assert stats.streaks(user=user, tz=UTC).current_days == 0
+        assert selectors.streaks(user=user, tz=UTC).current_days == 0
 
     def test_api_and_empty_state(self, api, user):
         body = api.get("/api/v1/stats/streaks/", {"tz": "America/New_York"}).json()

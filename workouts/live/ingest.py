@@ -6,7 +6,7 @@ from frame to frame, and the recent landmarks) in a small LRU. It is only a cach
 that has not run the session's previous chunk rebuilds it from the database (the stored
 landmarks, and the tracking state stored with them), so any worker can take any chunk and
 the landmarks are the ones a single worker would have found. The chunk's camera frames are
-kept for the session's video (workouts/live_video.py).
+kept for the session's video (workouts/live/video.py).
 """
 
 import threading
@@ -20,8 +20,9 @@ from inference import (
     default_backbone,
     live_state,
 )
-from workouts import live_services, live_video
-from workouts.live_frames import (
+from workouts.live import services as live_services
+from workouts.live import video as live_video
+from workouts.live.protocol import (
     appended,
     decode_jpeg,
     grid_slot,

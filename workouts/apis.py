@@ -1,4 +1,4 @@
-"""Thin API views over workout sessions."""
+"""Thin API views over workout sessions, and the sessions section of the data export."""
 
 from pathlib import PurePosixPath
 
@@ -7,17 +7,18 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from drf_standardized_errors.openapi_serializers import ErrorResponse429Serializer
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import generics, status
-from rest_framework.exceptions import APIException, NotFound
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from coach.api.mixins import NonAtomicRequestsMixin
-from coach.api.openapi import file_too_large_response
+from coach.api.errors import Conflict
+from coach.api.mixins import NonAtomicRequestsMixin, OwnedByUserMixin
 from coach.api.ranges import ranged_file_response
 from workouts import selectors, services
 from workouts.filters import SessionFilter
 from workouts.models import IN_FLIGHT_STATUSES, SessionSource, WorkoutSession
 from workouts.serializers import (
+    FILE_TOO_LARGE_413,
     SessionDetailSerializer,
     SessionSerializer,
     SessionUpdateSerializer,
@@ -25,30 +26,23 @@ from workouts.serializers import (
 )
 
 TAG = "workout sessions"
-# file_too_large answers 413 (FILE_TOO_LARGE_413), the others 400.
-UPLOAD_ERROR_CODES = ["empty_file", "unreadable_video", "video_too_long"]
-FILE_TOO_LARGE_413 = file_too_large_response("FileTooLarge", "video")
 # Multipart framing around the file: a request this much over the limit is too large.
 MULTIPART_OVERHEAD_BYTES = 1024 * 1024
 
 
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
-    default_detail = "The request conflicts with the current state of the resource."
-
-
-class OwnedSessionMixin:
+class OwnedSessionMixin(OwnedByUserMixin):
     """Every session view sees only the requesting user's sessions."""
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
-            return WorkoutSession.objects.none()
-        return selectors.session_detail_queryset(user=self.request.user)
+    # Scoped by OwnedByUserMixin; the bouts come with each session.
+
+    queryset = WorkoutSession.objects.all()
+
+    def safely_get_queryset(self, queryset):
+        return selectors.sessions_with_bouts(queryset)
 
 
 @extend_schema(tags=[TAG])
-@extend_validation_errors(UPLOAD_ERROR_CODES, field_name="video", methods=["post"])
+@extend_validation_errors(services.UPLOAD_ERROR_CODES, field_name="video", methods=["post"])
 @extend_validation_errors(["invalid"], field_name="page_size", methods=["get"])
 @extend_validation_errors(["blank"], field_name="ordering", methods=["get"])
 @extend_validation_errors(["blank"], field_name="status", methods=["get"])

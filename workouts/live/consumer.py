@@ -25,8 +25,8 @@ from django.core.exceptions import ValidationError
 from django.http.request import validate_host
 from django.utils.dateparse import parse_datetime
 
-from workouts import live_services
-from workouts.live_frames import (
+from workouts.live import services as live_services
+from workouts.live.protocol import (
     LiveInputError,
     check_pose,
     check_size,
@@ -92,15 +92,9 @@ def _session_exists(session_id: int) -> bool:
     return WorkoutSession.objects.filter(pk=session_id).exists()
 
 
-def _submit_batch(session_id: int, batch_id: int):
-    from workouts.tasks import live_chunk
-
-    return live_chunk.apply_async(args=[session_id, batch_id])
-
-
 class LiveSessionConsumer(AsyncWebsocketConsumer):
-    # Results come back as Celery results, so a socket needs no channel-layer subscription
-    # (with Redis, that would be one blocking connection per open socket).
+    # Results come back as Celery results, so a socket needs no channel layer (the project
+    # configures none; with Redis, a subscription would hold one connection per socket).
     channel_layer_alias = None
 
     async def connect(self):
@@ -367,7 +361,9 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
             return {"status": "not_live"}
         while True:
             # (Through the database thread: with eager Celery in tests, the task runs here.)
-            pending = await database_sync_to_async(_submit_batch)(session_id, batch_id)
+            pending = await database_sync_to_async(live_services.live_batch_enqueue)(
+                session_id=session_id, batch_id=batch_id
+            )
             deadline = time.monotonic() + CHUNK_TIMEOUT_S
             while time.monotonic() < deadline:
                 if await sync_to_async(pending.ready, thread_sensitive=False)():

@@ -160,10 +160,10 @@ def test_media_root_is_the_test_folder():
 def test_dropped_connection_keeps_the_bytes_that_arrived(api, user):
     from django.http import UnreadablePostError
 
-    from workouts.chunked_uploads import upload_append
+    from workouts.uploads.services import upload_append
 
     url = create(api, 100)
-    upload_id = ChunkedUpload.objects.get().pk
+    upload = ChunkedUpload.objects.get()
 
     class DroppingStream:
         """40 bytes arrive, then the phone loses its connection."""
@@ -177,7 +177,7 @@ def test_dropped_connection_keeps_the_bytes_that_arrived(api, user):
             self.sent = True
             return b"a" * 40
 
-    upload_append(upload_id=upload_id, user=user, offset=0, stream=DroppingStream(), length=100)
+    upload_append(upload=upload, offset=0, stream=DroppingStream(), length=100)
     assert api.head(url, **TUS)["Upload-Offset"] == "40"
     assert send(api, url, 40, b"b" * 60)["Upload-Offset"] == "100"
     partial = Path(settings.MEDIA_ROOT) / ChunkedUpload.objects.get().relative_path

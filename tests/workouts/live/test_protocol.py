@@ -9,8 +9,8 @@ import pytest
 
 from inference.decode import FrameStream
 from tests.workouts.conftest import write_synthetic_video
-from tests.workouts.live_client import jpeg_of, standing_pose
-from workouts.live_frames import (
+from tests.workouts.live.client import jpeg_of, standing_pose
+from workouts.live.protocol import (
     LiveInputError,
     check_pose,
     check_size,

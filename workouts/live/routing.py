@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from workouts.live_consumer import LiveSessionConsumer
+from workouts.live.consumer import LiveSessionConsumer
 
 websocket_urlpatterns = [
     path("api/v1/live/", LiveSessionConsumer.as_asgi(), name="live"),

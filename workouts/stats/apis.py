@@ -1,4 +1,4 @@
-"""Statistics endpoints: thin views over workouts.stats."""
+"""Statistics endpoints: thin views over workouts.stats.selectors."""
 
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -10,7 +10,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from workouts import stats
+from workouts.stats import selectors
 
 TAG = "statistics"
 MAX_RANGE_DAYS = 3660
@@ -54,7 +54,7 @@ class TimeZoneQuerySerializer(serializers.Serializer):
 
 
 class TimelineQuerySerializer(TimeZoneQuerySerializer):
-    period = serializers.ChoiceField(choices=list(stats.TRUNCATE), default="week")
+    period = serializers.ChoiceField(choices=list(selectors.TRUNCATE), default="week")
     start = serializers.DateField(required=False, help_text="First local date (included).")
     end = serializers.DateField(
         required=False, help_text="Last local date (included); today by default."
@@ -145,7 +145,7 @@ TZ_ERRORS = extend_validation_errors(["invalid_tz", "blank", "invalid"], field_n
 @extend_validation_errors(["invalid_choice", "blank"], field_name="period")
 @extend_validation_errors(["invalid", "blank"], field_name="start")
 @extend_validation_errors(["invalid", "blank"], field_name="end")
-class TimelineApi(APIView):
+class StatsTimelineApi(APIView):
     @extend_schema(
         summary="Sessions, active minutes, kcal and reps per day, week or month",
         parameters=[TimelineQuerySerializer],
@@ -153,7 +153,7 @@ class TimelineApi(APIView):
     )
     def get(self, request):
         query = _query(TimelineQuerySerializer, request)
-        buckets = stats.timeline(
+        buckets = selectors.timeline(
             user=request.user,
             period=query["period"],
             tz=query["tz"],
@@ -172,15 +172,15 @@ class TimelineApi(APIView):
 
 
 @extend_schema(tags=[TAG])
-class RecordsApi(APIView):
+class StatsRecordsApi(APIView):
     @extend_schema(summary="Personal records", responses=RecordsSerializer)
     def get(self, request):
-        return Response(RecordsSerializer(stats.personal_records(user=request.user)).data)
+        return Response(RecordsSerializer(selectors.personal_records(user=request.user)).data)
 
 
 @extend_schema(tags=[TAG])
 @TZ_ERRORS
-class StreaksApi(APIView):
+class StatsStreaksApi(APIView):
     @extend_schema(
         summary="Current and longest streak of workout days",
         parameters=[TimeZoneQuerySerializer],
@@ -188,5 +188,5 @@ class StreaksApi(APIView):
     )
     def get(self, request):
         tz = _query(TimeZoneQuerySerializer, request)["tz"]
-        result = stats.streaks(user=request.user, tz=tz)
+        result = selectors.streaks(user=request.user, tz=tz)
         return Response(StreaksSerializer({"tz": str(tz), **result.__dict__}).data)

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.http import UnreadablePostError
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import Throttled
@@ -108,11 +109,17 @@ def upload_create(*, user: User, length: int, metadata: dict[str, str]) -> Chunk
     return upload
 
 
-def upload_append(*, upload_id, user: User, offset: int, stream, length: int) -> ChunkedUpload:
+def _locked(upload: ChunkedUpload) -> ChunkedUpload:
+    """The upload's row, locked until the transaction ends; Http404 when it is gone (deleted,
+    or completed by a concurrent request that held the lock first)."""
+    return get_object_or_404(ChunkedUpload.objects.select_for_update(), pk=upload.pk)
+
+
+def upload_append(*, upload: ChunkedUpload, offset: int, stream, length: int) -> ChunkedUpload:
     """Writes `length` bytes from `stream` at `offset`. Bytes that arrive before a dropped
     connection are kept, so the client resumes from the offset HEAD reports."""
     with transaction.atomic():
-        upload = ChunkedUpload.objects.select_for_update().get(pk=upload_id, user=user)
+        upload = _locked(upload)
         if offset != upload.offset:
             raise OffsetMismatch(f"The upload is at offset {upload.offset}, not {offset}.")
         if offset + length > upload.length:
@@ -152,12 +159,11 @@ class _PartialFile(File):
         return self.file.name
 
 
-def upload_complete(*, upload_id, user: User) -> WorkoutSession:
+def upload_complete(*, upload: ChunkedUpload) -> WorkoutSession:
     """Creates the session and removes the upload in one transaction; the row lock makes a
     retried completion wait, then find the upload gone (404), not make a second session."""
     with transaction.atomic():
-        upload = ChunkedUpload.objects.select_for_update().get(pk=upload_id, user=user)
-        return _complete(upload)
+        return _complete(_locked(upload))
 
 
 def _complete(upload: ChunkedUpload) -> WorkoutSession:
@@ -182,7 +188,7 @@ def upload_delete(*, upload: ChunkedUpload) -> None:
     upload.delete()  # workouts.signals removes the partial file
 
 
-def purge_expired_uploads() -> int:
+def uploads_purge_expired() -> int:
     return services.purge_under_lock(
         lambda: ChunkedUpload.objects.filter(expires_at__lt=timezone.now()),
         lambda upload: upload_delete(upload=upload),

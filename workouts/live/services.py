@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from celery.result import AsyncResult
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
@@ -12,8 +13,15 @@ from django.utils import timezone
 
 from inference import ANALYSIS_FPS, LandmarkSequence, PoseFrame, live_state
 from users.models import User
-from workouts import live_video, selectors
-from workouts.live_frames import pack_items, pack_rows, sequence_from_packed, trimmed, unpack_items
+from workouts import selectors
+from workouts.live import video as live_video
+from workouts.live.protocol import (
+    pack_items,
+    pack_rows,
+    sequence_from_packed,
+    trimmed,
+    unpack_items,
+)
 from workouts.models import (
     LiveBatch,
     LiveChunk,
@@ -22,7 +30,8 @@ from workouts.models import (
     SessionStatus,
     WorkoutSession,
 )
-from workouts.services import _enqueue_analysis
+from workouts.services import session_enqueue_analysis
+from workouts.tasks import live_chunk
 
 
 class LiveSessionError(Exception):
@@ -230,6 +239,12 @@ def live_stage_batch(
     return LiveBatch.objects.create(stream=stream, payload=pack_items(items)).pk
 
 
+def live_batch_enqueue(*, session_id: int, batch_id: int) -> AsyncResult:
+    """Queues a staged batch for a worker (task workouts.live_chunk, queue `live`); the
+    consumer polls the result, which is the live update."""
+    return live_chunk.apply_async(args=[session_id, batch_id])
+
+
 def live_staged_batch_ids(*, session_id: int) -> list[int]:
     return list(
         LiveBatch.objects.filter(stream__session_id=session_id)
@@ -281,7 +296,7 @@ def live_session_stop(*, session_id: int, connection: str | None = None) -> Work
             session.progress = 0.0
             session.duration_s = stream.frames / ANALYSIS_FPS
             session.save(update_fields=["status", "progress", "duration_s", "updated_at"])
-            _enqueue_analysis(session)
+            session_enqueue_analysis(session)
     return session
 
 
@@ -292,7 +307,7 @@ def idle_live_sessions():
     )
 
 
-def stop_idle_live_sessions(before_stop=None) -> int:
+def live_sessions_stop_idle(before_stop=None) -> int:
     """Stops live sessions nobody has streamed to for LIVE_IDLE_TIMEOUT_S; `before_stop`
     (session id) runs first, for what is still staged."""
     stopped = 0

@@ -8,7 +8,6 @@ POST   /api/v1/uploads/{id}/complete/    -> 201 the workout session (checked by 
 """
 
 from django.conf import settings
-from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_standardized_errors.openapi_serializers import ErrorResponse429Serializer
@@ -16,21 +15,23 @@ from drf_standardized_errors.openapi_utils import get_validation_error_serialize
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.generics import GenericAPIView
+from rest_framework.metadata import SimpleMetadata
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from coach.api.mixins import NonAtomicRequestsMixin
+from coach.api.errors import Conflict
+from coach.api.mixins import NonAtomicRequestsMixin, OwnedByUserMixin
 from coach.api.openapi import client_error_response, file_too_large_response
-from workouts import chunked_uploads
 from workouts.models import ChunkedUpload
-from workouts.serializers import SessionDetailSerializer
-from workouts.views import FILE_TOO_LARGE_413, UPLOAD_ERROR_CODES, Conflict
+from workouts.serializers import FILE_TOO_LARGE_413, SessionDetailSerializer
+from workouts.services import UPLOAD_ERROR_CODES
+from workouts.uploads import services
 
 TAG = "resumable uploads"
 OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
-TUS_HEADERS = {"Tus-Resumable": chunked_uploads.TUS_VERSION}
+TUS_HEADERS = {"Tus-Resumable": services.TUS_VERSION}
 
 
 class OffsetStreamParser(BaseParser):
@@ -43,7 +44,7 @@ class OffsetStreamParser(BaseParser):
 class TusVersionUnsupported(APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_code = "tus_version"
-    default_detail = f"Send the header Tus-Resumable: {chunked_uploads.TUS_VERSION}."
+    default_detail = f"Send the header Tus-Resumable: {services.TUS_VERSION}."
 
 
 class WrongContentType(APIException):
@@ -57,7 +58,7 @@ TUS_RESUMABLE = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=True,
-    enum=[chunked_uploads.TUS_VERSION],
+    enum=[services.TUS_VERSION],
 )
 ERROR_409 = client_error_response("UploadConflictResponse", ["conflict"])
 ERROR_412 = client_error_response("TusVersionResponse", ["tus_version"])
@@ -75,7 +76,21 @@ def _header_int(request, name: str) -> int:
     return int(raw)
 
 
-class TusMixin:
+class TusMetadata(SimpleMetadata):
+    """OPTIONS describes the view without form actions: the tus views take headers and raw
+    bytes, not a serializer."""
+
+    def determine_actions(self, request, view):
+        return {}
+
+
+class TusMixin(OwnedByUserMixin):
+    """tus headers on every answer; uploads are the requesting user's (OwnedByUserMixin):
+    someone else's upload id answers 404."""
+
+    queryset = ChunkedUpload.objects.all()
+    metadata_class = TusMetadata
+
     def get_permissions(self):
         if self.request.method == "OPTIONS":  # tus discovery needs no account
             return [AllowAny()]
@@ -84,7 +99,7 @@ class TusMixin:
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if request.method != "OPTIONS" and (
-            request.headers.get("Tus-Resumable") != chunked_uploads.TUS_VERSION
+            request.headers.get("Tus-Resumable") != services.TUS_VERSION
         ):
             raise TusVersionUnsupported()
 
@@ -94,17 +109,11 @@ class TusMixin:
             response[name] = value
         return response
 
-    def get_upload(self, request, pk) -> ChunkedUpload:
-        try:
-            return ChunkedUpload.objects.get(pk=pk, user=request.user)
-        except ChunkedUpload.DoesNotExist:
-            raise Http404
-
 
 @extend_schema(tags=[TAG])
 @extend_validation_errors(["invalid", "empty_file"], field_name="Upload-Length")
 @extend_validation_errors(["invalid"], field_name="Upload-Metadata")
-class UploadCreateApi(TusMixin, APIView):
+class UploadCreateApi(TusMixin, GenericAPIView):
     @extend_schema(
         summary="Start a resumable upload",
         description="tus 1.0 creation. Headers: `Upload-Length` (bytes) and optionally "
@@ -126,10 +135,10 @@ class UploadCreateApi(TusMixin, APIView):
         },
     )
     def post(self, request):
-        upload = chunked_uploads.upload_create(
+        upload = services.upload_create(
             user=request.user,
             length=_header_int(request, "Upload-Length"),
-            metadata=chunked_uploads.parse_metadata(request.headers.get("Upload-Metadata", "")),
+            metadata=services.parse_metadata(request.headers.get("Upload-Metadata", "")),
         )
         response = Response(status=status.HTTP_201_CREATED)
         response["Location"] = request.build_absolute_uri(f"{upload.id}/")
@@ -138,14 +147,14 @@ class UploadCreateApi(TusMixin, APIView):
 
     def options(self, request, *args, **kwargs):
         response = Response(status=status.HTTP_204_NO_CONTENT)
-        response["Tus-Version"] = chunked_uploads.TUS_VERSION
+        response["Tus-Version"] = services.TUS_VERSION
         response["Tus-Extension"] = "creation,termination"
         response["Tus-Max-Size"] = str(settings.WORKOUTS_MAX_UPLOAD_BYTES)
         return response
 
 
 @extend_schema(tags=[TAG])
-class UploadDetailApi(NonAtomicRequestsMixin, TusMixin, APIView):
+class UploadDetailApi(NonAtomicRequestsMixin, TusMixin, GenericAPIView):
     parser_classes = [OffsetStreamParser]  # documents the chunk media type; body is streamed
 
     @extend_schema(
@@ -157,7 +166,7 @@ class UploadDetailApi(NonAtomicRequestsMixin, TusMixin, APIView):
         },
     )
     def head(self, request, pk):
-        upload = self.get_upload(request, pk)
+        upload = self.get_object()
         response = Response(status=status.HTTP_200_OK)
         response["Upload-Offset"] = str(upload.offset)
         response["Upload-Length"] = str(upload.length)
@@ -186,16 +195,13 @@ class UploadDetailApi(NonAtomicRequestsMixin, TusMixin, APIView):
         if request.content_type != OFFSET_CONTENT_TYPE:
             raise WrongContentType()
         try:
-            upload = chunked_uploads.upload_append(
-                upload_id=pk,
-                user=request.user,
+            upload = services.upload_append(
+                upload=self.get_object(),
                 offset=_header_int(request, "Upload-Offset"),
                 stream=request._request,
                 length=_header_int(request, "Content-Length"),
             )
-        except ChunkedUpload.DoesNotExist:  # not this user's, or gone
-            raise Http404
-        except chunked_uploads.OffsetMismatch as mismatch:
+        except services.OffsetMismatch as mismatch:
             raise Conflict(str(mismatch))
         response = Response(status=status.HTTP_204_NO_CONTENT)
         response["Upload-Offset"] = str(upload.offset)
@@ -207,13 +213,13 @@ class UploadDetailApi(NonAtomicRequestsMixin, TusMixin, APIView):
         responses={204: None, 412: ERROR_412},
     )
     def delete(self, request, pk):
-        chunked_uploads.upload_delete(upload=self.get_upload(request, pk))
+        services.upload_delete(upload=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema(tags=[TAG])
 @extend_validation_errors(UPLOAD_ERROR_CODES, field_name="video")
-class UploadCompleteApi(NonAtomicRequestsMixin, TusMixin, APIView):
+class UploadCompleteApi(NonAtomicRequestsMixin, TusMixin, GenericAPIView):
     @extend_schema(
         summary="Turn a finished upload into a workout session",
         description="Checks the video by decoding it (same rules as a direct upload) and "
@@ -230,9 +236,7 @@ class UploadCompleteApi(NonAtomicRequestsMixin, TusMixin, APIView):
     )
     def post(self, request, pk):
         try:
-            session = chunked_uploads.upload_complete(upload_id=pk, user=request.user)
-        except ChunkedUpload.DoesNotExist:  # not this user's, or completed concurrently
-            raise Http404
-        except chunked_uploads.UploadIncomplete as incomplete:
+            session = services.upload_complete(upload=self.get_object())
+        except services.UploadIncomplete as incomplete:
             raise Conflict(str(incomplete))
         return Response(SessionDetailSerializer(session).data, status=status.HTTP_201_CREATED)

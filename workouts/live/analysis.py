@@ -1,11 +1,13 @@
 """The final analysis of a stopped live session: its stored landmarks through the engine's
 one analysis path, recorded exactly as an uploaded video's result is. The camera frames
-become the session's video first (workouts/live_video.py)."""
+become the session's video first (workouts/live/video.py)."""
 
 import logging
 
-from workouts import live_services, live_video, selectors, services
+from workouts import selectors, services
 from workouts.analysis import ProgressReporter, begin_analysis, run_engine
+from workouts.live import services as live_services
+from workouts.live import video as live_video
 from workouts.models import LiveStream
 
 log = logging.getLogger(__name__)

@@ -1,14 +1,16 @@
-"""The video of a live session (workouts/live_video.py): frames kept by the workers become a
+"""The video of a live session (workouts/live/video.py): frames kept by the workers become a
 WebM file on stop, served like an upload's video."""
 
 import cv2
 import numpy as np
 import pytest
 
-from tests.workouts.live_client import jpeg_of, standing_pose
-from tests.workouts.test_live_ingest import backbone, grey_jpeg, ingest  # noqa: F401
-from workouts import live_services, live_video, tasks
-from workouts.live_frames import frame_item, landmarks_item
+from tests.workouts.live.client import jpeg_of, standing_pose
+from tests.workouts.live.test_ingest import backbone, grey_jpeg, ingest  # noqa: F401
+from workouts import tasks
+from workouts.live import services as live_services
+from workouts.live import video as live_video
+from workouts.live.protocol import frame_item, landmarks_item
 from workouts.models import WorkoutSession
 
 pytestmark = pytest.mark.django_db
