@@ -58,13 +58,13 @@ def begin_analysis(*, session_id: int) -> WorkoutSession | str:
     return session
 
 
-def run_engine(session: WorkoutSession, analyse):
-    """`analyse()`'s result, or None after the session was marked failed with an error the
+def run_engine(session: WorkoutSession, analyze):
+    """`analyze()`'s result, or None after the session was marked failed with an error the
     user can act on. Unexpected errors mark it failed too, and propagate (logged, retried)."""
     from inference import ModelNotTrainedError, VideoDecodeError
 
     try:
-        return analyse()
+        return analyze()
     except VideoDecodeError as error:
         services.session_mark_failed(
             session=session,
@@ -115,12 +115,12 @@ def run_session_analysis(*, session_id: int) -> str:
 
     body = selectors.body_metrics_at(user=session.user, at=session.started_at)
 
-    def analyse():
+    def analyze():
         with tempfile.TemporaryDirectory(prefix="coach-analysis-") as folder:
             path = _local_video_path(session, folder)
             return analyze_video(path, body=body, progress=ProgressReporter(session.id))
 
-    result = run_engine(session, analyse)
+    result = run_engine(session, analyze)
     if result is None:
         return "failed"
     stored = services.session_record_analysis(

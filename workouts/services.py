@@ -18,7 +18,7 @@ from rest_framework.exceptions import Throttled
 from users.models import User
 from workouts import selectors
 from workouts.models import Bout, SessionSource, SessionStatus, WorkoutSession
-from workouts.tasks import analyse_session
+from workouts.tasks import analyze_session
 from workouts.uploads.video import VideoRejected, check_video
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ def session_enqueue_analysis(session: WorkoutSession) -> None:
     commits: the worker must find the row (and the file) when it starts. Uploads, reanalysis
     and stopped live sessions all come through here."""
     # After commit: the worker must find the row (and the file) when it starts.
-    transaction.on_commit(lambda: analyse_session.delay(session.id))
+    transaction.on_commit(lambda: analyze_session.delay(session.id))
 
 
 def _ensure_capacity_for_analysis(user: User) -> None:

@@ -9,10 +9,11 @@ runs inside its function (no import cycle, and the web process loads no engine c
 from celery import shared_task
 
 
+# The task's name keeps its first spelling: queued messages and routes refer to it.
 @shared_task(
     name="workouts.analyse_session", acks_late=True, reject_on_worker_lost=True, ignore_result=True
 )
-def analyse_session(session_id: int) -> str:
+def analyze_session(session_id: int) -> str:
     """An uploaded video or a stopped live session through the engine (queue `analysis`)."""
     from workouts.models import SessionSource, WorkoutSession
 

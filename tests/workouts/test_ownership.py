@@ -48,7 +48,7 @@ def test_other_users_sessions_are_not_listed(intruder, owners_session):
 def test_upload_ignores_user_in_payload(intruder, user, other_user, synthetic_video, monkeypatch):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    monkeypatch.setattr("workouts.tasks.analyse_session.delay", lambda session_id: None)
+    monkeypatch.setattr("workouts.tasks.analyze_session.delay", lambda session_id: None)
     video = SimpleUploadedFile("w.mp4", synthetic_video.read_bytes())
     response = intruder.post(SESSIONS, {"video": video, "user": user.id}, format="multipart")
     assert response.status_code == 201

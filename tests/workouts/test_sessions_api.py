@@ -180,7 +180,7 @@ class TestReanalyse:
         self, api, user, monkeypatch, django_capture_on_commit_callbacks
     ):
         queued = []
-        monkeypatch.setattr("workouts.tasks.analyse_session.delay", queued.append)
+        monkeypatch.setattr("workouts.tasks.analyze_session.delay", queued.append)
         session = WorkoutSessionFactory(
             user=user, status=SessionStatus.FAILED, error_code="internal_error"
         )

@@ -39,7 +39,7 @@ def send(api, url, offset, data: bytes):
 
 @pytest.fixture
 def no_analysis(monkeypatch):
-    monkeypatch.setattr("workouts.tasks.analyse_session.delay", lambda session_id: None)
+    monkeypatch.setattr("workouts.tasks.analyze_session.delay", lambda session_id: None)
 
 
 def test_discovery(anon_client):
