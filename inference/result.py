@@ -16,7 +16,10 @@ class Bout:
     hold_s: float | None
     met: float
     kcal: float
-    confidence: float
+    confidence: float  # how likely the exercise is right (calibrated where the weights allow)
+    # How likely the repetition count is exactly right (None for holds, or uncalibrated
+    # weights); a result stored before it existed reads as None.
+    count_confidence: float | None = None
 
     @property
     def duration_s(self) -> float:
