@@ -33,4 +33,14 @@ def test_json_round_trip(tiny_weights):
             "met",
             "kcal",
             "confidence",
+            "count_confidence",
         }
+
+
+def test_a_result_stored_before_count_confidence_still_reads(tiny_weights):
+    seq, _ = squat_sequence(n_reps=3)
+    d = analyze_sequence(seq, weights=tiny_weights).to_dict()
+    for b in d["bouts"]:
+        del b["count_confidence"]
+    back = AnalysisResult.from_dict(d)
+    assert [b.count_confidence for b in back.bouts] == [None] * len(d["bouts"])
