@@ -6,7 +6,17 @@ from workouts.models import Bout, WorkoutSession
 class BoutInline(admin.TabularInline):
     model = Bout
     extra = 0
-    fields = ["position", "exercise", "start_s", "end_s", "reps", "hold_s", "kcal", "confidence"]
+    fields = [
+        "position",
+        "exercise",
+        "start_s",
+        "end_s",
+        "reps",
+        "hold_s",
+        "kcal",
+        "confidence",
+        "count_confidence",
+    ]
     readonly_fields = fields
     can_delete = False
 

@@ -108,7 +108,10 @@ class Bout(models.Model):
     hold_s = models.FloatField(null=True, blank=True)
     met = models.FloatField()
     kcal = models.FloatField()
-    confidence = models.FloatField()
+    confidence = models.FloatField()  # how likely the exercise is right, 0-1 (calibrated)
+    # How likely the repetition count is exactly right, 0-1; null for holds and for
+    # analyses that give none (older results, weights without a count calibrator).
+    count_confidence = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["session", "position"]

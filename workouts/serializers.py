@@ -26,8 +26,19 @@ class BoutSerializer(StrictModelSerializer):
             "met",
             "kcal",
             "confidence",
+            "count_confidence",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "confidence": {
+                "help_text": "How likely the exercise is right, 0-1 (calibrated: of bouts "
+                "at 0.8, about 8 in 10 are right)"
+            },
+            "count_confidence": {
+                "help_text": "How likely the repetition count is exactly right, 0-1; null "
+                "for holds and for analyses that give none"
+            },
+        }
 
 
 class SessionSerializer(StrictModelSerializer):

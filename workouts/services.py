@@ -286,6 +286,8 @@ def session_record_analysis(*, session: WorkoutSession, result: dict, body_metri
             met=bout["met"],
             kcal=bout["kcal"],
             confidence=bout["confidence"],
+            # Results stored before the engine gave it lack the key.
+            count_confidence=bout.get("count_confidence"),
         )
         for position, bout in enumerate(result["bouts"])
     )

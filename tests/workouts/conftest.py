@@ -60,18 +60,24 @@ def short_squat_clip(dataset_manifest):
     return clip, root / clip["video"]
 
 
-def engine_result(body: dict) -> AnalysisResult:
-    bouts = [
-        Bout("squat", 1.0, 21.0, 2, [[1.0, 3.0], [4.0, 6.5]], None, 5.0, 8.0, 0.93),
-        Bout("plank", 25.0, 55.0, 0, [], 30.0, 3.8, 4.0, 0.88),
-    ]
+def engine_result(body: dict, bouts: list[Bout] | None = None) -> AnalysisResult:
+    """A result as the engine gives it; totals are added up from `bouts`."""
+    if bouts is None:
+        bouts = [
+            Bout("squat", 1.0, 21.0, 2, [[1.0, 3.0], [4.0, 6.5]], None, 5.0, 8.0, 0.93, 0.42),
+            Bout("plank", 25.0, 55.0, 0, [], 30.0, 3.8, 4.0, 0.88),  # a hold: no count confidence
+        ]
+    reps: dict[str, int] = {}
+    for bout in bouts:
+        if bout.reps:
+            reps[bout.exercise] = reps.get(bout.exercise, 0) + bout.reps
     return AnalysisResult(
         duration_s=60.0,
         frames_analysed=900,
         analysis_fps=15.0,
         person_visible_fraction=0.95,
         bouts=bouts,
-        totals=Totals(12.0, 50.0, {"squat": 2}),
+        totals=Totals(sum(b.kcal for b in bouts), sum(b.duration_s for b in bouts), reps),
         model=ModelInfo("fake-engine", "v1"),
         body_metrics=BodyMetricsUsed(body.get("weight_kg", 70.0), 170.0, 35.0, "female", []),
     )

@@ -7,9 +7,11 @@ import pytest
 
 import inference
 from tests.factories import WeightEntryFactory
+from tests.workouts.conftest import engine_result
 from workouts.analysis import run_session_analysis
 from workouts.models import Bout as StoredBout
 from workouts.models import SessionStatus
+from workouts.services import session_record_analysis
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +34,24 @@ def test_stores_bouts_and_totals(fake_engine, pending_session):
     assert bouts[0].rep_times_s == [[1.0, 3.0], [4.0, 6.5]]
     assert bouts[0].user == pending_session.user
     assert bouts[0].session_started_at == pending_session.started_at
+
+
+def test_stores_the_confidences(fake_engine, pending_session):
+    run_session_analysis(session_id=pending_session.id)
+    bouts = pending_session.bouts.order_by("position")
+    assert [(b.confidence, b.count_confidence) for b in bouts] == [(0.93, 0.42), (0.88, None)]
+
+
+def test_a_result_stored_before_count_confidence_existed(pending_session):
+    """Re-recording a stored result from before the engine gave a count confidence."""
+    result = engine_result({}).to_dict()
+    for bout in result["bouts"]:
+        del bout["count_confidence"]
+    assert session_record_analysis(
+        session=pending_session, result=result, body_metrics=result["body_metrics"]
+    )
+    bouts = pending_session.bouts.order_by("position")
+    assert [(b.confidence, b.count_confidence) for b in bouts] == [(0.93, None), (0.88, None)]
 
 
 def test_calories_use_body_metrics_in_effect_at_the_start(fake_engine, pending_session):
@@ -107,8 +127,6 @@ def test_edits_made_during_analysis_are_kept(monkeypatch, pending_session):
         type(pending_session).objects.filter(pk=pending_session.pk).update(
             title="Renamed", started_at=datetime(2024, 6, 9, 7, tzinfo=UTC)
         )
-        from tests.workouts.conftest import engine_result
-
         return engine_result(body)
 
     monkeypatch.setattr(inference, "analyze_video", analyze_video)
@@ -122,8 +140,6 @@ def test_edits_made_during_analysis_are_kept(monkeypatch, pending_session):
 def test_session_deleted_during_analysis_stays_deleted(monkeypatch, pending_session):
     def analyze_video(path, body=None, progress=None):
         type(pending_session).objects.filter(pk=pending_session.pk).delete()
-        from tests.workouts.conftest import engine_result
-
         return engine_result(body)
 
     monkeypatch.setattr(inference, "analyze_video", analyze_video)

@@ -5,8 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.workouts.conftest import engine_result
 from tests.workouts.factories import BoutFactory, WorkoutSessionFactory
 from workouts.models import Bout, SessionStatus, WorkoutSession
+from workouts.services import session_record_analysis
 
 pytestmark = pytest.mark.django_db
 
@@ -78,6 +80,21 @@ def test_detail_has_bouts_and_rep_times(api, user):
     assert body["bouts"][0]["rep_times_s"] == [[0.0, 2.5], [3.0, 5.5], [6.0, 8.5]]
     assert body["bouts"][1]["hold_s"] == 40.0
     assert body["has_video"] is True
+
+
+def test_detail_has_the_engine_confidences(api, user):
+    session = WorkoutSessionFactory(user=user, status=SessionStatus.PENDING)
+    result = engine_result({}).to_dict()
+    # A third bout as a result stored before the engine gave count_confidence has it.
+    older = {k: v for k, v in result["bouts"][0].items() if k != "count_confidence"}
+    result["bouts"].append({**older, "start_s": 56.0, "end_s": 59.0, "confidence": 0.35})
+    session_record_analysis(session=session, result=result, body_metrics=result["body_metrics"])
+    bouts = api.get(detail(session.id)).json()["bouts"]
+    assert [(b["exercise"], b["confidence"], b["count_confidence"]) for b in bouts] == [
+        ("squat", 0.93, 0.42),
+        ("plank", 0.88, None),
+        ("squat", 0.35, None),
+    ]
 
 
 def test_edit_title_notes_and_start(api, user):
