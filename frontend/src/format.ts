@@ -1,6 +1,6 @@
 // Display formatting. The API speaks SI units; `units` on the profile is only how to show them.
 
-import type { Profile } from "./types";
+import type { Bout, Profile } from "./types";
 
 const KG_PER_LB = 0.45359237;
 
@@ -56,6 +56,29 @@ export function exerciseName(slug: string | null): string {
   if (!slug) return "—";
   const words = slug.replace(/_/g, " ");
   return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+// The engine's confidences are calibrated (of bouts at 0.8, about 8 in 10 are right), so
+// below one half it is more likely wrong than right: the dashboard says so.
+/** Below this `confidence`, the exercise name gets a "?". */
+export const UNSURE_EXERCISE_BELOW = 0.5;
+/** Below this `count_confidence`, the count reads "about N" with a note to check it. */
+export const UNSURE_COUNT_BELOW = 0.5;
+export const UNSURE_EXERCISE_TEXT = "Not sure this is the exercise";
+export const UNSURE_COUNT_TEXT = "The count may be off: please check";
+
+export function exerciseUncertain(bout: Pick<Bout, "confidence">): boolean {
+  return bout.confidence < UNSURE_EXERCISE_BELOW;
+}
+
+/** Holds and analyses without a count confidence are not doubted. */
+export function countUncertain(bout: Pick<Bout, "count_confidence">): boolean {
+  return typeof bout.count_confidence === "number" && bout.count_confidence < UNSURE_COUNT_BELOW;
+}
+
+/** 12 -> "12", or "about 12" when the count is uncertain. */
+export function repCount(reps: number, uncertain: boolean): string {
+  return uncertain ? `about ${reps}` : String(reps);
 }
 
 export const STATUS_LABELS: Record<string, string> = {

@@ -58,7 +58,10 @@ export interface Bout {
   hold_s: number | null;
   met: number;
   kcal: number;
+  /** How likely the exercise is right, 0-1 (calibrated). */
   confidence: number;
+  /** How likely the repetition count is exactly right, 0-1; null for holds and for analyses that give none. */
+  count_confidence: number | null;
 }
 
 export interface SessionDetail extends Session {

@@ -1,6 +1,6 @@
 """Things a person does in the dashboard, shared by the browser tests."""
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -35,3 +35,15 @@ def add_weight(page: Page, weight: str, measured_at: str | None = None) -> None:
 def log_out(page: Page) -> None:
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("heading", level=1, name="Log in")).to_be_visible()
+
+
+def expect_total_reps(summary: Locator, session) -> None:
+    """The result summary shows the session's stored total: "about N" with a check flag when
+    the count of one of its bouts may be off (the dashboard's threshold, format.ts)."""
+    total = summary.locator('[data-stat="total-reps"]')
+    confidences = [b.count_confidence for b in session.bouts.all()]
+    if any(c is not None and c < 0.5 for c in confidences):
+        expect(total).to_contain_text(f"about {session.total_reps}")
+        expect(total.locator('[data-doubt="count"]')).to_be_visible()
+    else:
+        expect(total).to_have_text(str(session.total_reps))

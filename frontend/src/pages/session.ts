@@ -5,7 +5,8 @@ import { api } from "../api";
 import { followAnalysis } from "../analysis";
 import { chartFigure } from "../charts";
 import { clearFormErrors, errorBox, field, formError, h, loading, progressBar, replace, showFormErrors } from "../dom";
-import { clock, dateTime, exerciseName, kcal, sessionTitle, STATUS_LABELS } from "../format";
+import { boutCount, exerciseLabel } from "../doubt";
+import { clock, countUncertain, dateTime, exerciseName, exerciseUncertain, kcal, repCount, sessionTitle, STATUS_LABELS } from "../format";
 import { PALETTE } from "../charts";
 import { BASE, navigate, type PageContext } from "../router";
 import { resultSummary } from "../summary";
@@ -134,8 +135,10 @@ function boutTimeline(session: SessionDetail, video: HTMLVideoElement | null): H
 }
 
 function boutLabel(bout: Bout): string {
-  const amount = bout.hold_s !== null ? `${clock(bout.hold_s)} held` : `${bout.reps} reps`;
-  return `${exerciseName(bout.exercise)}, ${clock(bout.start_s)}–${clock(bout.end_s)}, ${amount}`;
+  const uncertainCount = countUncertain(bout);
+  const amount = bout.hold_s !== null ? `${clock(bout.hold_s)} held` : `${repCount(bout.reps, uncertainCount)} reps${uncertainCount ? " (please check the count)" : ""}`;
+  const name = `${exerciseName(bout.exercise)}${exerciseUncertain(bout) ? " (not sure of the exercise)" : ""}`;
+  return `${name}, ${clock(bout.start_s)}–${clock(bout.end_s)}, ${amount}`;
 }
 
 function colourFor(bouts: Bout[]): (exercise: string) => string {
@@ -161,10 +164,10 @@ function boutTable(session: SessionDetail, video: HTMLVideoElement | null): HTML
               h(
                 "tr",
                 { "data-exercise": bout.exercise },
-                h("td", {}, exerciseName(bout.exercise)),
+                h("td", {}, exerciseLabel(bout)),
                 h("td", {}, clock(bout.start_s)),
                 h("td", {}, clock(bout.end_s)),
-                h("td", { "data-reps": bout.reps }, bout.hold_s !== null ? `${clock(bout.hold_s)} held` : String(bout.reps)),
+                h("td", { "data-reps": bout.reps }, bout.hold_s !== null ? `${clock(bout.hold_s)} held` : boutCount(bout)),
                 h("td", {}, kcal(bout.kcal)),
                 h("td", { class: "wide-only" }, `${Math.round(bout.confidence * 100)} %`),
                 h("td", {}, video ? h("button", { type: "button", class: "secondary small", onclick: () => seek(video, bout.start_s), "aria-label": `Play from ${clock(bout.start_s)}` }, "Play") : null),
