@@ -30,7 +30,7 @@ def test_upload_creates_pending_session_and_queues_analysis(
     api, user, synthetic_video, django_capture_on_commit_callbacks, monkeypatch
 ):
     queued = []
-    monkeypatch.setattr("workouts.tasks.analyse_session.delay", queued.append)
+    monkeypatch.setattr("workouts.tasks.analyze_session.delay", queued.append)
     with django_capture_on_commit_callbacks(execute=True):
         response = upload(
             api,

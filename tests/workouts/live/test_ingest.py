@@ -159,7 +159,7 @@ def test_stop_queues_the_analysis_of_the_stored_frames(
     backbone, live_session, django_capture_on_commit_callbacks, monkeypatch
 ):
     queued = []
-    monkeypatch.setattr(tasks.analyse_session, "delay", queued.append)
+    monkeypatch.setattr(tasks.analyze_session, "delay", queued.append)
     times = [i / 10 for i in range(40)]
     ingest(live_session, [landmarks_item(t, standing_pose(t), [640, 480]) for t in times])
     with django_capture_on_commit_callbacks(execute=True):
@@ -168,7 +168,7 @@ def test_stop_queues_the_analysis_of_the_stored_frames(
     assert queued == [live_session.pk]
     assert (session.status, session.duration_s) == (SessionStatus.PENDING, 4.0)
 
-    assert tasks.analyse_session(live_session.pk) == "done"
+    assert tasks.analyze_session(live_session.pk) == "done"
     session.refresh_from_db()
     stream = LiveStream.objects.get(session=session)
     expected = analyze_sequence(live_services.live_sequence(stream=stream), session.body_metrics)
@@ -178,14 +178,14 @@ def test_stop_queues_the_analysis_of_the_stored_frames(
     # Named after the backbone the live workers run.
     assert session.model_version.startswith(f"coach-skeleton-tcn+{default_backbone().name}@")
     # Running it again (a duplicate delivery) changes nothing.
-    assert tasks.analyse_session(live_session.pk) == "skipped"
+    assert tasks.analyze_session(live_session.pk) == "skipped"
 
 
 def test_idle_live_sessions_are_stopped(
     backbone, user, django_capture_on_commit_callbacks, monkeypatch
 ):
     queued = []
-    monkeypatch.setattr(tasks.analyse_session, "delay", queued.append)
+    monkeypatch.setattr(tasks.analyze_session, "delay", queued.append)
     idle = live_services.live_session_start(user=user)
     active = live_services.live_session_start(user=user)
     # Staged by a web process that went away before a worker took the batch: kept.
@@ -217,21 +217,21 @@ def test_a_live_session_is_reanalysed_from_its_landmarks(
     backbone, live_session, client_for, django_capture_on_commit_callbacks, monkeypatch
 ):
     queued = []
-    monkeypatch.setattr(tasks.analyse_session, "delay", queued.append)
+    monkeypatch.setattr(tasks.analyze_session, "delay", queued.append)
     api = client_for(live_session.user)
     # Still live: nothing to re-analyse yet.
     assert api.post(f"/api/v1/sessions/{live_session.pk}/reanalyse/").status_code == 409
     ingest(live_session, [landmarks_item(i / 10, standing_pose(i), None) for i in range(30)])
     with django_capture_on_commit_callbacks(execute=True):
         live_services.live_session_stop(session_id=live_session.pk)
-    assert tasks.analyse_session(live_session.pk) == "done"
+    assert tasks.analyze_session(live_session.pk) == "done"
     first = WorkoutSession.objects.get(pk=live_session.pk).result
 
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(f"/api/v1/sessions/{live_session.pk}/reanalyse/")
     assert response.status_code == 202, response.json()
     assert queued == [live_session.pk, live_session.pk]
-    assert tasks.analyse_session(live_session.pk) == "done"
+    assert tasks.analyze_session(live_session.pk) == "done"
     assert WorkoutSession.objects.get(pk=live_session.pk).result == first
 
 

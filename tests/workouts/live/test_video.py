@@ -58,14 +58,14 @@ def test_a_stopped_live_session_gets_its_frames_as_a_video(
     django_capture_on_commit_callbacks,
     monkeypatch,
 ):
-    monkeypatch.setattr(tasks.analyse_session, "delay", lambda session_id: None)
+    monkeypatch.setattr(tasks.analyze_session, "delay", lambda session_id: None)
     levels = [10 * (i % 20) for i in range(30)]
     ingest(live_session, [frame_item(i / 10, grey_jpeg(v)) for i, v in enumerate(levels[:12])])
     ingest(live_session, [frame_item(i / 10, grey_jpeg(levels[i])) for i in range(12, 30)])
     assert len(live_video.stored_chunks(live_session.pk)) == 2
     with django_capture_on_commit_callbacks(execute=True):
         live_services.live_session_stop(session_id=live_session.pk)
-    assert tasks.analyse_session(live_session.pk) == "done"
+    assert tasks.analyze_session(live_session.pk) == "done"
 
     session = WorkoutSession.objects.get(pk=live_session.pk)
     assert session.has_video and session.video.name.endswith(".webm")
@@ -89,12 +89,12 @@ def test_a_landmarks_only_session_has_no_video(
     django_capture_on_commit_callbacks,
     monkeypatch,
 ):
-    monkeypatch.setattr(tasks.analyse_session, "delay", lambda session_id: None)
+    monkeypatch.setattr(tasks.analyze_session, "delay", lambda session_id: None)
     ingest(live_session, [landmarks_item(i / 10, standing_pose(i), [64, 48]) for i in range(20)])
     assert live_video.stored_chunks(live_session.pk) == []
     with django_capture_on_commit_callbacks(execute=True):
         live_services.live_session_stop(session_id=live_session.pk)
-    assert tasks.analyse_session(live_session.pk) == "done"
+    assert tasks.analyze_session(live_session.pk) == "done"
     response = client_for(live_session.user).get(f"/api/v1/sessions/{live_session.pk}/video/")
     assert response.status_code == 404
     assert "landmarks" in response.json()["errors"][0]["detail"]
