@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import bout_classifier, calories, live
+from . import bout_classifier, calories, confidence, live
 from .calories import BodyMetrics
 from .decode import ANALYSIS_FPS, FrameStream, prefetch
 from .features import mirror, sequence_features
@@ -65,11 +65,13 @@ def analyze_sequence(
     body=None,
     weights: EngineWeights | None = None,
     backbone_name: str | None = None,
+    evidence: list | None = None,
 ) -> AnalysisResult:
     """Analyse landmarks on the analysis grid (the single analysis path of the engine).
 
     `backbone_name`: the pose backbone that made the landmarks, named in the result's model
-    info; by default the default backbone (`pose.default_backbone_name()`)."""
+    info; by default the default backbone (`pose.default_backbone_name()`). `evidence`: a
+    list that receives each bout's confidence evidence (`inference.confidence`), in order."""
     backbone_name = backbone_name or default_backbone_name()
     weights = weights or load_weights()
     body_used, defaulted = _body(body)
@@ -90,6 +92,14 @@ def analyze_sequence(
         make_bout(s, feats, usable, seq.fps, weights, body_used, r)
         for s, r in zip(segs, reps, strict=True)
     ]
+    calibration = confidence.load_calibration(weights.version)
+    for s, b in zip(segs, bouts, strict=True):
+        ev = confidence.bout_evidence(
+            b, s.start, s.end, feats, usable, seq.fps, weights.prior(s.label)
+        )
+        if evidence is not None:
+            evidence.append(ev)
+        confidence.calibrated(b, ev, calibration)
     reps_by: dict[str, int] = {}
     for b in bouts:
         if b.exercise not in calories.STATIC_EXERCISES:
