@@ -130,8 +130,9 @@ class Calibration:
 _LOADED: dict[Path, Calibration | None] = {}
 
 
-def load_calibration(weights_version: str, path: Path = CALIBRATION_PATH) -> Calibration | None:
+def load_calibration(weights_version: str, path: Path | None = None) -> Calibration | None:
     """The calibration shipped for these weights, or None (another weights file, or none)."""
+    path = path or CALIBRATION_PATH
     if path not in _LOADED:
         found = path.exists()
         _LOADED[path] = Calibration.from_dict(json.loads(path.read_text())) if found else None

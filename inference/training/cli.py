@@ -41,6 +41,7 @@ def cmd_evaluate(a) -> int:
         jobs=a.jobs,
         seed=SEED if a.seed is None else a.seed,
         log=lambda *x, **k: print(*x, file=sys.stderr),
+        write_calibration=a.write_calibration,
     )
     if a.json:
         print(json.dumps(report))
@@ -73,5 +74,12 @@ def add_commands(sub) -> None:
         "--seed",
         type=int,
         help="training seed of the fold models (another seed: another set of fold models)",
+    )
+    ev.add_argument(
+        "--write-calibration",
+        type=Path,
+        metavar="PATH",
+        help="fit the confidence calibration on the held-out bouts and write it to PATH "
+        "(inference/weights/calibration.json ships it with the weights)",
     )
     ev.set_defaults(fn=cmd_evaluate)

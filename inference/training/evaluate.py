@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import json
 import multiprocessing
 import time
 from collections import defaultdict
@@ -25,9 +26,10 @@ from ..analyzer import analyze_sequence
 from ..calories import STATIC_EXERCISES
 from ..counting import count_reps
 from ..features import ANGLE_SLICE, sequence_features
-from ..heads import IDLE
+from ..heads import IDLE, load_weights
 from ..landmarks import cache_path
 from ..pose import default_backbone
+from .calibrate import bout_rows, cross_fitted_report, fit_calibration
 from .dataset import NON_EXERCISE, Clip, exercise_labels
 from .train import (
     SEED,
@@ -374,9 +376,11 @@ class _FoldRunner:
         for cid in held:
             c, seq = self.by_id[cid], self.seqs[cid]
             t0 = time.perf_counter()
-            res = analyze_sequence(seq, weights=w)
+            evidence: list[dict] = []
+            res = analyze_sequence(seq, weights=w, evidence=evidence)
             analysis_s += time.perf_counter() - t0
             row = clip_metrics(c, res)
+            row["bouts"] = [{**b, "fold": k} for b in bout_rows(c, res, evidence)]
             row.update(time_metrics(c, res, seq.present, seq.fps))
             feats, _ = sequence_features(seq)
             row["baseline_reps"] = baseline_count(feats, c.label)
@@ -416,10 +420,13 @@ def evaluate(
     reuse_folds=False,
     jobs: int = 1,
     seed: int = SEED,
+    write_calibration: Path | None = None,
 ) -> dict:
     """`jobs` > 1 runs folds in that many processes (spawned, so no pose graph or torch
     thread pool is inherited), each with one torch thread. `seed`: another seed gives
-    another set of fold models, to tell a change from the spread between trainings."""
+    another set of fold models, to tell a change from the spread between trainings.
+    `write_calibration`: fit the confidence calibration on every held-out bout and write
+    it there, for the shipped weights (`inference.confidence`)."""
     runner = _FoldRunner(manifest, folds, steps, reuse_folds, log, seed)
     clips = runner.clips
     if jobs > 1:
@@ -442,8 +449,14 @@ def evaluate(
     per_label = defaultdict(list)
     for r in rows:
         per_label[r["label"]].append(r)
+    bouts = [b for r in rows for b in r["bouts"]]
+    if write_calibration is not None:
+        calibration = fit_calibration(bouts, load_weights().version)
+        Path(write_calibration).write_text(json.dumps(calibration.to_dict(), indent=1) + "\n")
+        log(f"calibration for weights {calibration.weights_version} written to {write_calibration}")
     return {
         "summary": summary,
+        "calibration": cross_fitted_report(bouts),
         "per_label": {lab: summarise(v) for lab, v in sorted(per_label.items())},
         "clips": rows,
     }
@@ -479,6 +492,11 @@ def print_report(report: dict, out=print) -> None:
     out("\nconfusions (true -> predicted: clips):")
     for (t, p), n in sorted(confusions.items(), key=lambda x: (-x[1], x[0])):
         out(f"  {t} -> {p}: {n}")
+    out("\nconfidence calibration (bouts; each fold scored by a calibrator of the other folds):")
+    for kind, rel in report.get("calibration", {}).items():
+        out(f"  {kind}: expected calibration error {rel['ece']:.3f} over {rel['n']} bouts")
+        for b in rel["table"]:
+            out(f"    {b['bin']}  {b['n']:4d} bouts  said {b['conf']:.2f}  right {b['acc']:.2f}")
     out("\noverall (cross-validated, leaving out whole source repositories):")
     width = max(map(len, report["summary"]), default=0)
     for k, v in report["summary"].items():
