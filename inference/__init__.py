@@ -16,6 +16,7 @@ Everything a caller needs is exported here; the modules behind it are the engine
 from . import live_state
 from .analyzer import LiveState, StreamingAnalyzer, analyze_sequence, analyze_video
 from .calories import STATIC_EXERCISES, BodyMetrics
+from .catalogue import exercise_catalogue
 from .decode import ANALYSIS_FPS, MAX_SIDE, FrameStream, probe
 from .errors import InferenceError, ModelNotTrainedError, VideoDecodeError
 from .landmarks import LandmarkSequence
@@ -42,6 +43,7 @@ __all__ = [
     "analyze_sequence",
     "analyze_video",
     "default_backbone",
+    "exercise_catalogue",
     "live_state",
     "probe",
 ]

@@ -123,26 +123,9 @@ def cmd_analyze(a) -> int:
 
 
 def cmd_exercises(a) -> int:
-    from .calories import COMPENDIUM, EXERCISE_CODES, STATIC_EXERCISES
-    from .heads import load_weights
+    from .catalogue import exercise_catalogue
 
-    try:
-        vocab = load_weights().exercises + ["unknown"]
-    except Exception:
-        vocab = sorted(EXERCISE_CODES)
-    rows = []
-    for ex in vocab:
-        code = EXERCISE_CODES.get(ex, EXERCISE_CODES["unknown"])
-        met, desc = COMPENDIUM[code]
-        rows.append(
-            {
-                "exercise": ex,
-                "met": met,
-                "compendium_code": code,
-                "compendium_activity": desc,
-                "static": ex in STATIC_EXERCISES,
-            }
-        )
+    rows = exercise_catalogue()
     if a.json:
         print(json.dumps(rows))
     else:
