@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from coach.api.fields import StrictCharField, StrictModelSerializer
+from coach.api.fields import AwareDateTimeField, StrictCharField, StrictModelSerializer
 from coach.api.openapi import file_too_large_response
 from workouts.models import Bout, WorkoutSession
 
@@ -96,7 +96,7 @@ class SessionUploadSerializer(serializers.Serializer):
     )
     title = StrictCharField(max_length=200, required=False, allow_blank=True)
     notes = StrictCharField(max_length=5000, required=False, allow_blank=True)
-    started_at = serializers.DateTimeField(
+    started_at = AwareDateTimeField(
         required=False,
         help_text="When the workout started; now by default. Calories use "
         "the body metrics in effect at this time.",

@@ -4,6 +4,8 @@ import django_filters
 from django.core.exceptions import ValidationError
 from django_filters.fields import IsoDateTimeField
 
+from coach.api.fields import NAIVE_DATETIME_MESSAGE, is_naive_datetime_text
+
 BLANK_FILTER_MESSAGE = "Give a value, or leave the parameter out."
 
 
@@ -24,13 +26,18 @@ class StrictFilterSet(django_filters.FilterSet):
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):
-    """ISO 8601 date-time, converted to UTC before it reaches the database.
+    """ISO 8601 date-time with its offset (a naive one is refused), converted to UTC before
+    it reaches the database.
 
     Python accepts offsets up to ±23:59 but PostgreSQL only ±15:59, so an exotic offset
     would otherwise fail inside the query instead of being answered here.
     """
 
+    default_error_messages = {"naive": NAIVE_DATETIME_MESSAGE}
+
     def to_python(self, value):
+        if is_naive_datetime_text(value):
+            raise ValidationError(NAIVE_DATETIME_MESSAGE, code="naive")
         parsed = super().to_python(value)
         if parsed is None:
             return None
