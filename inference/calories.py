@@ -56,6 +56,12 @@ EXERCISE_CODES = {
     "lateral_raise": "02054",
     "shoulder_press": "02054",
     "tricep_extension": "02054",
+    "bent_over_row": "02054",
+    "lat_pulldown": "02054",
+    "seated_row": "02054",
+    "upright_row": "02054",
+    "reverse_fly": "02054",
+    "farmers_walk": "02054",  # a loaded carry: the closest resistance-training entry here
     "kettlebell_swing": "02040",
     "burpee": "02020",
     "butt_kick": "02020",
@@ -79,6 +85,9 @@ EXERCISE_CODES = {
     "sit_up": "02024",
     "plank": "02024",
     "superman": "02024",
+    "bird_dog": "02024",
+    "dead_bug": "02024",
+    "toe_tap": "02024",
     "jump_rope": "15551",
     "unknown": "02030",
 }

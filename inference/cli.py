@@ -81,15 +81,17 @@ def print_table(res, out=sys.stdout) -> None:
     else:
         w(
             f"{'exercise':18s} {'start':>7s} {'end':>7s} {'reps':>5s} {'hold s':>7s} "
-            f"{'MET':>5s} {'kcal':>6s} {'conf':>5s}\n"
+            f"{'MET':>5s} {'kcal':>6s} {'sure':>5s} {'count':>5s}\n"
         )
         for b in res.bouts:
             hold = f"{b.hold_s:7.1f}" if b.hold_s is not None else f"{'':7s}"
+            count = f"{b.count_confidence:5.2f}" if b.count_confidence is not None else f"{'':5s}"
             w(
                 f"{b.exercise:18s} {_fmt_time(b.start_s):>7s} {_fmt_time(b.end_s):>7s} "
                 f"{b.reps:5d} {hold} "
-                f"{b.met:5.1f} {b.kcal:6.1f} {b.confidence:5.2f}\n"
+                f"{b.met:5.1f} {b.kcal:6.1f} {b.confidence:5.2f} {count}\n"
             )
+        w("sure: how likely the exercise is right; count: how likely the count is exactly right\n")
     t = res.totals
     reps = ", ".join(f"{k} {v}" for k, v in t.reps_by_exercise.items()) or "-"
     w(f"\ntotal: {t.kcal:.1f} kcal, active {t.active_s:.0f} s, reps: {reps}\n")

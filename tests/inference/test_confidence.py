@@ -59,3 +59,13 @@ def test_a_calibration_applies_only_to_its_own_weights(tmp_path, tiny_weights, m
         )
         if after.hold_s is None:
             assert after.count_confidence == round(1 / (1 + math.exp(-1.0)), 3)
+
+
+def test_the_shipped_calibration_fits_the_shipped_weights():
+    """Retrained weights need `evaluate --write-calibration` again, or confidences go raw."""
+    from inference.heads import load_weights
+
+    calibration = confidence.load_calibration(load_weights().version)
+    assert calibration is not None
+    assert calibration.label.features == LABEL_FEATURES
+    assert calibration.count.features == COUNT_FEATURES
