@@ -11,6 +11,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from coach.api.errors import Conflict
 from coach.api.mixins import NonAtomicRequestsMixin, OwnedByUserMixin
@@ -178,13 +179,11 @@ class SessionReanalyseApi(OwnedSessionMixin, generics.GenericAPIView):
         return Response(SessionDetailSerializer(session).data, status=status.HTTP_202_ACCEPTED)
 
 
-class ExerciseListApi(generics.GenericAPIView):
+class ExerciseListApi(APIView):
     """Public: the same for everyone, and what an app needs before its first log-in."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    serializer_class = ExerciseSerializer
-    pagination_class = None
 
     @extend_schema(
         tags=["exercises"],
