@@ -56,6 +56,11 @@ class WorkoutSession(models.Model):
     error_code = models.CharField(max_length=40, blank=True)
     error_message = models.TextField(blank=True)
     analysis_attempts = models.PositiveSmallIntegerField(default=0)
+    enqueued_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the analysis task last reached the broker; null while it has not.",
+    )
     analysed_at = models.DateTimeField(null=True, blank=True)
     model_version = models.CharField(max_length=80, blank=True)
     body_metrics = models.JSONField(

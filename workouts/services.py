@@ -4,15 +4,17 @@ here at the top), and the tasks import them inside the task function."""
 import logging
 import tempfile
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 from rest_framework.exceptions import Throttled
 
 from users.models import User
@@ -31,9 +33,52 @@ class AnalysisConflict(Exception):
 def session_enqueue_analysis(session: WorkoutSession) -> None:
     """Queues the session's analysis (task workouts.analyse_session) once the transaction
     commits: the worker must find the row (and the file) when it starts. Uploads, reanalysis
-    and stopped live sessions all come through here."""
-    # After commit: the worker must find the row (and the file) when it starts.
-    transaction.on_commit(lambda: analyze_session.delay(session.id))
+    and stopped live sessions all come through here.
+
+    The row is the hand-off's record (an outbox): a `pending` session whose task did not
+    reach the broker, or was lost with it, is sent again by `sessions_requeue_stuck`, so a
+    broker outage delays an analysis but loses none, and the request still succeeds."""
+    transaction.on_commit(lambda: _send_analysis(session.id))
+
+
+def _send_analysis(session_id: int) -> bool:
+    try:
+        analyze_session.delay(session_id)
+    except (KombuOperationalError, OSError) as error:
+        log.warning("broker unreachable, session %s waits for a re-send: %s", session_id, error)
+        return False
+    WorkoutSession.objects.filter(pk=session_id).update(enqueued_at=timezone.now())
+    return True
+
+
+def _stuck_sessions(now) -> QuerySet[WorkoutSession]:
+    """Waiting ones whose task never reached the broker (after a short grace for the send in
+    flight) or reached it long ago; running ones whose worker stopped reporting progress."""
+    pending_before = now - timedelta(seconds=settings.WORKOUTS_REQUEUE_PENDING_AFTER_S)
+    processing_before = now - timedelta(seconds=settings.WORKOUTS_REQUEUE_PROCESSING_AFTER_S)
+    never_sent = Q(enqueued_at__isnull=True, updated_at__lt=now - timedelta(seconds=30))
+    return WorkoutSession.objects.filter(
+        Q(status=SessionStatus.PENDING) & (never_sent | Q(enqueued_at__lt=pending_before))
+        | Q(status=SessionStatus.PROCESSING, updated_at__lt=processing_before)
+    )
+
+
+def session_is_stuck(session: WorkoutSession) -> bool:
+    return _stuck_sessions(timezone.now()).filter(pk=session.pk).exists()
+
+
+def sessions_requeue_stuck() -> int:
+    """Sends the stuck analyses again; returns how many reached the broker. Safe at any
+    time: the task claims a session once and skips a finished one, and a session whose
+    analyses keep dying fails after WORKOUTS_MAX_ANALYSIS_ATTEMPTS."""
+    now = timezone.now()
+    sent = 0
+    for session_id in _stuck_sessions(now).values_list("pk", flat=True):
+        if _send_analysis(session_id):
+            # A worker still alive after all is not raced again by the next sweep.
+            WorkoutSession.objects.filter(pk=session_id).update(updated_at=now)
+            sent += 1
+    return sent
 
 
 def _ensure_capacity_for_analysis(user: User) -> None:
@@ -177,6 +222,9 @@ def session_request_reanalysis(*, session: WorkoutSession) -> WorkoutSession:
     if session.status == SessionStatus.LIVE:
         raise AnalysisConflict("This session is still live; stop it to have it analysed.")
     if session.status in (SessionStatus.PENDING, SessionStatus.PROCESSING):
+        if session_is_stuck(session):  # its task was lost: send it again
+            session_enqueue_analysis(session)
+            return session
         raise AnalysisConflict("This session is already waiting for or being analysed.")
     # A live session is analysed from its stored landmarks, not from a video.
     if not session.has_video and session.source != SessionSource.LIVE:

@@ -69,3 +69,12 @@ def purge_expired_uploads() -> int:
     from workouts.uploads.services import uploads_purge_expired
 
     return uploads_purge_expired()
+
+
+@shared_task(name="workouts.requeue_stuck_analyses", ignore_result=True)
+def requeue_stuck_analyses() -> int:
+    """Periodic (celery beat): analyses whose message never reached the broker or was lost
+    with it, or whose worker stopped reporting, are queued again."""
+    from workouts.services import sessions_requeue_stuck
+
+    return sessions_requeue_stuck()

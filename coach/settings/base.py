@@ -296,6 +296,12 @@ WORKOUTS_MAX_IN_FLIGHT = env.int("WORKOUTS_MAX_IN_FLIGHT", default=3)
 WORKOUTS_MAX_OPEN_UPLOADS = env.int("WORKOUTS_MAX_OPEN_UPLOADS", default=3)
 # A session whose analysis killed its worker this many times is marked failed.
 WORKOUTS_MAX_ANALYSIS_ATTEMPTS = env.int("WORKOUTS_MAX_ANALYSIS_ATTEMPTS", default=3)
+# A waiting analysis whose message may have been lost (a broker restart) is queued again
+# after this long; a running one whose worker stopped reporting progress, after this long.
+WORKOUTS_REQUEUE_PENDING_AFTER_S = env.int("WORKOUTS_REQUEUE_PENDING_AFTER_S", default=10 * 60)
+WORKOUTS_REQUEUE_PROCESSING_AFTER_S = env.int(
+    "WORKOUTS_REQUEUE_PROCESSING_AFTER_S", default=15 * 60
+)
 CELERY_TASK_ROUTES = {
     "workouts.analyse_session": {"queue": "analysis"},
     # Live chunks have their own queue: an hour-long upload must not hold them up.
@@ -307,6 +313,7 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-videos": {"task": "workouts.purge_expired_videos", "schedule": 60 * 60},
     "purge-expired-uploads": {"task": "workouts.purge_expired_uploads", "schedule": 60 * 60},
     "stop-idle-live-sessions": {"task": "workouts.stop_idle_live_sessions", "schedule": 60},
+    "requeue-stuck-analyses": {"task": "workouts.requeue_stuck_analyses", "schedule": 60},
 }
 
 LOGGING = {
