@@ -15,6 +15,9 @@ for each pose backbone, and agreement of the LiteRT backbone with mediapipe's.
    video made the same way;
 3. `--compare`: the LiteRT backbone against mediapipe's on dataset clips (mediapipe
    landmarks from the landmark cache when present, else extracted now).
+
+These figures are in-process (no start-up, no interpreter): what a user waits for, a whole
+`python -m inference analyze` process on real footage, is bench/bench_analyze_process.py.
 """
 
 from __future__ import annotations
