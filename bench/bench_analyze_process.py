@@ -71,27 +71,44 @@ def make_clips(src: Path, out: Path, minutes: float) -> tuple[Path, Path, Path |
         "ffmpeg (apt-get install ffmpeg) to measure H.264.",
         flush=True,
     )
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from bench_inference import make_video  # OpenCV's mp4v writer
-
-    seconds = probe_seconds(src)
-    for path, length in ((clip, seconds), (one, 1 / 30), (long, minutes * 60)):
+    # In child processes: a child's peak RSS counts its parent's at the start (vfork, exec),
+    # so this process must never hold decoded frames.
+    for path, length in ((clip, 0.0), (one, 1 / 30), (long, minutes * 60)):
         if path and not path.exists():
-            make_video(src, path, length)
+            args = ["--mp4v", str(src), str(path), str(length)]
+            subprocess.run([sys.executable, __file__, *args], check=True)
     return clip, one, long
 
 
-def probe_seconds(path: Path) -> float:
+def make_mp4v(src: str, dst: str, seconds: str) -> None:
+    """Run in a subprocess: OpenCV's mp4v clip (0 seconds: the source's own length)."""
     import cv2
 
-    cap = cv2.VideoCapture(str(path))
-    n, fps = cap.get(cv2.CAP_PROP_FRAME_COUNT), cap.get(cv2.CAP_PROP_FPS)
-    cap.release()
-    return n / fps
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_inference import make_video
+
+    length = float(seconds)
+    if length <= 0:
+        cap = cv2.VideoCapture(src)
+        length = cap.get(cv2.CAP_PROP_FRAME_COUNT) / cap.get(cv2.CAP_PROP_FPS)
+        cap.release()
+    make_video(Path(src), Path(dst), length)
+
+
+def probe_seconds(path: Path) -> float:
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0"]
+        + [str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(out.stdout)
 
 
 def run_analyze(video: Path, root: Path) -> dict:
-    """One whole `python -m inference analyze VIDEO --json` process, timed from outside."""
+    """One whole `python -m inference analyze VIDEO --json` process, timed from outside
+    (this process stays small: the child's peak RSS starts from its parent's)."""
     env = dict(os.environ, PYTHONPATH=str(root))
     with tempfile.TemporaryFile() as out:
         t0 = time.perf_counter()
@@ -134,7 +151,11 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=10.0, help="long video (0: skip)")
     ap.add_argument("--root", type=Path, default=REPO, help="checkout whose engine runs")
     ap.add_argument("--keep", type=Path, help="folder to keep and reuse the made clips")
+    ap.add_argument("--mp4v", nargs=3, help=argparse.SUPPRESS)
     a = ap.parse_args()
+    if a.mp4v:
+        make_mp4v(*a.mp4v)
+        return
     root = a.root.resolve()
     load = os.getloadavg()
     print(
