@@ -1,11 +1,13 @@
 """One error shape everywhere: drf-standardized-errors' `{type, errors: [{code, detail, attr}]}`.
 
-Token errors from simplejwt become one error with a documented code. Services raise
-Django's ValidationError (they know nothing of DRF); it is turned into a
-400 here (or the `status_code` the error carries) so views stay thin. Plain-Django
-404/500 pages under /api/ answer in the same JSON shape instead of HTML.
+Token errors from simplejwt become one error with a documented code. A database that dropped
+the connection answers 503 with Retry-After (coach.db_retry runs a read once more first).
+Services raise Django's ValidationError (they know nothing of DRF); it is turned into a 400
+here (or the `status_code` the error carries) so views stay thin. Plain-Django 404/500
+pages under /api/ answer in the same JSON shape instead of HTML.
 """
 
+from django import db
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.views.defaults import page_not_found, server_error
@@ -20,6 +22,15 @@ class Conflict(exceptions.APIException):
     default_detail = "The request conflicts with the current state of the resource."
 
 
+class DatabaseUnavailable(exceptions.APIException):
+    """The database dropped the connection or cannot be reached (a restart, a failover)."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "database_unavailable"
+    default_detail = "The database cannot be reached right now. Try again in a few seconds."
+    wait = 5  # Retry-After
+
+
 class CoachExceptionHandler(ExceptionHandler):
     def set_rollback(self):
         # A non-atomic view has no request transaction of its own to roll back.
@@ -32,6 +43,8 @@ class CoachExceptionHandler(ExceptionHandler):
             # A service may ask for another 4xx (e.g. 413 for a file over the size limit).
             converted.status_code = getattr(exc, "status_code", converted.status_code)
             return converted
+        if isinstance(exc, db.OperationalError | db.InterfaceError):
+            return DatabaseUnavailable()
         if isinstance(exc, jwt_exceptions.AuthenticationFailed) and isinstance(exc.detail, dict):
             return _one_authentication_error(exc)
         return super().convert_known_exceptions(exc)

@@ -50,6 +50,7 @@ MIDDLEWARE = [
     # a client polling with If-None-Match gets 304 and no body when nothing changed.
     "coach.compression.ApiGZipMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
+    "coach.db_retry.RetryReadOnDroppedConnection",  # outside the request's transaction
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
