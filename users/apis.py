@@ -11,6 +11,7 @@ from rest_framework import exceptions, generics, serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
@@ -71,7 +72,8 @@ class SignupApi(AuthThrottleMixin, APIView):
         serializer.is_valid(raise_exception=True)
         user = services.user_create(**serializer.validated_data)
         body = {"user": ProfileSerializer(user).data, "tokens": token_pair_for(user)}
-        return Response(body, status=status.HTTP_201_CREATED)
+        location = request.build_absolute_uri(reverse("me"))
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
 
 
 class CsrfApi(APIView):
@@ -291,6 +293,9 @@ class WeightEntryListCreateApi(OwnedByUserMixin, generics.ListCreateAPIView):
         serializer.instance = services.weight_entry_create(
             user=self.request.user, **serializer.validated_data
         )
+
+    def get_success_headers(self, data):
+        return {"Location": self.request.build_absolute_uri(reverse("weight-detail", [data["id"]]))}
 
 
 @extend_schema(tags=[WEIGHTS_TAG])

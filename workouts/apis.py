@@ -3,7 +3,8 @@
 from pathlib import PurePosixPath
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_standardized_errors.openapi_serializers import ErrorResponse429Serializer
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import generics, status
@@ -66,6 +67,16 @@ class SessionListCreateApi(NonAtomicRequestsMixin, OwnedSessionMixin, generics.L
             413: FILE_TOO_LARGE_413,
             429: ErrorResponse429Serializer,
         },
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="Any unique string per upload: the same key sent again within a "
+                "day (a retry after a lost answer) returns the first upload's session instead "
+                "of making a second one.",
+            )
+        ],
         description="Stores the video and queues its analysis; poll the session until "
         "`status` is `done` or `failed`. The file is checked by decoding it. Limits: "
         "size (WORKOUTS_MAX_UPLOAD_BYTES, answered with 413), duration "
@@ -79,9 +90,13 @@ class SessionListCreateApi(NonAtomicRequestsMixin, OwnedSessionMixin, generics.L
         serializer = SessionUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         session = services.session_create_from_upload(
-            user=request.user, **serializer.validated_data
+            user=request.user,
+            idempotency_key=request.headers.get("Idempotency-Key", "").strip()[:255],
+            **serializer.validated_data,
         )
-        return Response(SessionDetailSerializer(session).data, status=status.HTTP_201_CREATED)
+        response = Response(SessionDetailSerializer(session).data, status=status.HTTP_201_CREATED)
+        response["Location"] = request.build_absolute_uri(f"{session.id}/")
+        return response
 
 
 @extend_schema(tags=[TAG])

@@ -56,6 +56,11 @@ class WorkoutSession(models.Model):
     error_code = models.CharField(max_length=40, blank=True)
     error_message = models.TextField(blank=True)
     analysis_attempts = models.PositiveSmallIntegerField(default=0)
+    idempotency_key = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="The client's Idempotency-Key of the upload that created it (a day long).",
+    )
     enqueued_at = models.DateTimeField(
         null=True,
         blank=True,
@@ -83,6 +88,11 @@ class WorkoutSession(models.Model):
             models.Index(fields=["user", "status"], name="workouts_session_user_status"),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="workouts_session_idempotency_key",
+            ),
             models.CheckConstraint(
                 condition=models.Q(progress__gte=0, progress__lte=1),
                 name="workouts_session_progress_fraction",
@@ -154,6 +164,11 @@ class ChunkedUpload(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
+    # Set on completion: the upload stays until it expires, so a retried completion (its
+    # answer lost) gets the same session again.
+    session = models.OneToOneField(
+        WorkoutSession, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
 
     class Meta:
         indexes = [models.Index(fields=["expires_at"], name="workouts_upload_expiry")]

@@ -72,3 +72,14 @@ def videos_past_retention():
 def exercise_list() -> list[dict]:
     """The engine's exercise catalogue (slug, display name, reps or hold, MET, Compendium)."""
     return exercise_catalogue()
+
+
+IDEMPOTENCY_WINDOW = timedelta(days=1)
+
+
+def session_by_idempotency_key(user: User, key: str) -> WorkoutSession | None:
+    """The session an upload with this Idempotency-Key made in the last day, if any."""
+    since = timezone.now() - IDEMPOTENCY_WINDOW
+    return WorkoutSession.objects.filter(
+        user=user, idempotency_key=key, created_at__gte=since
+    ).first()

@@ -146,9 +146,12 @@ def _local_copy(uploaded) -> tuple[str, tempfile.TemporaryDirectory | None]:
 
 
 def session_create_from_upload(
-    *, user: User, video, title: str = "", notes: str = "", started_at=None
+    *, user: User, video, title: str = "", notes: str = "", started_at=None, idempotency_key=""
 ) -> WorkoutSession:
-    """Checks the upload by decoding it, stores it and queues the analysis."""
+    """Checks the upload by decoding it, stores it and queues the analysis. With an
+    `idempotency_key` the user sent for an upload in the last day, that upload's session."""
+    if idempotency_key and (earlier := selectors.session_by_idempotency_key(user, idempotency_key)):
+        return earlier
     if video.size == 0:
         raise field_error("video", "The file is empty.", "empty_file")
     if video.size > settings.WORKOUTS_MAX_UPLOAD_BYTES:
@@ -177,6 +180,12 @@ def session_create_from_upload(
         # Locking the user row serialises one user's uploads, so parallel requests cannot
         # all pass the in-flight limit before any of them is stored.
         User.objects.select_for_update().filter(pk=user.pk).first()
+        if idempotency_key:
+            if earlier := selectors.session_by_idempotency_key(user, idempotency_key):
+                return earlier  # a concurrent retry won the lock
+            # The key is free again after a day: an older session lets go of it.
+            user.workout_sessions.filter(idempotency_key=idempotency_key).update(idempotency_key="")
+            session.idempotency_key = idempotency_key
         _ensure_capacity_for_analysis(user)
         session.video.save(video.name or "video.mp4", File(video), save=False)
         try:

@@ -425,3 +425,11 @@ class TestAuthenticationErrors:
     def test_wrong_password_on_token(self, anon_client, user, documented_codes):
         response = anon_client.post(TOKEN, {"email": user.email, "password": "wrong"})
         self.assert_one_documented_error(response, documented_codes, "no_active_account")
+
+
+def test_sign_up_locates_the_new_profile(anon_client):
+    response = anon_client.post(
+        SIGNUP, {"email": "located@example.com", "password": "a-Long-pass-phrase-9"}
+    )
+    assert response.status_code == 201
+    assert response["Location"].endswith("/api/v1/me/")

@@ -132,3 +132,9 @@ def test_offset_is_respected(api, user):
     WeightEntryFactory(user=user, measured_at=at(3))  # 08:00 UTC
     assert api.get(WEIGHTS, {"measured_after": "2024-01-03T09:30:00+02:00"}).json()["count"] == 1
     assert api.get(WEIGHTS, {"measured_after": "2024-01-03T08:30:00-02:00"}).json()["count"] == 0
+
+
+def test_created_entry_is_located(api):
+    response = api.post(WEIGHTS, {"weight_kg": 80})
+    assert response.status_code == 201
+    assert response["Location"].endswith(f"/api/v1/me/weights/{response.json()['id']}/")

@@ -14,9 +14,10 @@ SESSIONS = "/api/v1/sessions/"
 
 
 def upload(api, path: Path, name: str | None = None, **fields):
+    headers = {k: fields.pop(k) for k in list(fields) if k.startswith("HTTP_")}
     with open(path, "rb") as handle:
         data = {"video": SimpleUploadedFile(name or path.name, handle.read()), **fields}
-    return api.post(SESSIONS, data, format="multipart")
+    return api.post(SESSIONS, data, format="multipart", **headers)
 
 
 def video_errors(response, status=400):
@@ -130,3 +131,44 @@ def test_limit_on_analyses_in_flight(api, user, synthetic_video, settings):
 
 def test_anonymous_upload_is_refused(anon_client, synthetic_video):
     assert upload(anon_client, synthetic_video).status_code == 401
+
+
+class TestIdempotencyKey:
+    """A phone that retries an upload whose answer was lost sends the same key."""
+
+    @pytest.fixture(autouse=True)
+    def no_analysis(self, monkeypatch):
+        monkeypatch.setattr("workouts.tasks.analyze_session.delay", lambda session_id: None)
+
+    def test_the_same_key_returns_the_first_session(self, api, synthetic_video):
+        first = upload(api, synthetic_video, HTTP_IDEMPOTENCY_KEY="upload-7f3a")
+        again = upload(api, synthetic_video, HTTP_IDEMPOTENCY_KEY="upload-7f3a")
+        assert first.status_code == again.status_code == 201
+        assert again.json()["id"] == first.json()["id"]
+        assert first["Location"].endswith(f"/api/v1/sessions/{first.json()['id']}/")
+        assert WorkoutSession.objects.count() == 1
+
+    def test_another_key_or_none_makes_another_session(self, api, synthetic_video):
+        ids = {
+            upload(api, synthetic_video, HTTP_IDEMPOTENCY_KEY="a").json()["id"],
+            upload(api, synthetic_video, HTTP_IDEMPOTENCY_KEY="b").json()["id"],
+            upload(api, synthetic_video).json()["id"],
+        }
+        assert len(ids) == 3
+
+    def test_keys_are_per_user(self, api, client_for, other_user, synthetic_video):
+        mine = upload(api, synthetic_video, HTTP_IDEMPOTENCY_KEY="k").json()["id"]
+        theirs = upload(client_for(other_user), synthetic_video, HTTP_IDEMPOTENCY_KEY="k")
+        assert theirs.status_code == 201 and theirs.json()["id"] != mine
+
+    def test_a_key_is_free_again_after_a_day(self, api, synthetic_video):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        first = upload(api, synthetic_video, HTTP_IDEMPOTENCY_KEY="k").json()["id"]
+        WorkoutSession.objects.filter(pk=first).update(
+            created_at=timezone.now() - timedelta(days=1, minutes=1)
+        )
+        second = upload(api, synthetic_video, HTTP_IDEMPOTENCY_KEY="k")
+        assert second.status_code == 201 and second.json()["id"] != first

@@ -20,6 +20,7 @@ from rest_framework.metadata import SimpleMetadata
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
 from coach.api.errors import Conflict
 from coach.api.mixins import NonAtomicRequestsMixin, OwnedByUserMixin
@@ -223,7 +224,7 @@ class UploadCompleteApi(NonAtomicRequestsMixin, TusMixin, GenericAPIView):
     @extend_schema(
         summary="Turn a finished upload into a workout session",
         description="Checks the video by decoding it (same rules as a direct upload) and "
-        "queues its analysis.",
+        "queues its analysis. Sent again (its answer lost), it answers the same session.",
         parameters=[TUS_RESUMABLE],
         request=None,
         responses={
@@ -239,4 +240,6 @@ class UploadCompleteApi(NonAtomicRequestsMixin, TusMixin, GenericAPIView):
             session = services.upload_complete(upload=self.get_object())
         except services.UploadIncomplete as incomplete:
             raise Conflict(str(incomplete))
-        return Response(SessionDetailSerializer(session).data, status=status.HTTP_201_CREATED)
+        response = Response(SessionDetailSerializer(session).data, status=status.HTTP_201_CREATED)
+        response["Location"] = request.build_absolute_uri(reverse("session-detail", [session.id]))
+        return response

@@ -81,7 +81,7 @@ def _parse_started_at(value: str):
 
 
 def upload_create(*, user: User, length: int, metadata: dict[str, str]) -> ChunkedUpload:
-    open_uploads = ChunkedUpload.objects.filter(user=user).count()
+    open_uploads = ChunkedUpload.objects.filter(user=user, session__isnull=True).count()
     if open_uploads >= settings.WORKOUTS_MAX_OPEN_UPLOADS:
         raise Throttled(
             detail=f"You have {open_uploads} unfinished uploads; complete or "
@@ -160,13 +160,16 @@ class _PartialFile(File):
 
 
 def upload_complete(*, upload: ChunkedUpload) -> WorkoutSession:
-    """Creates the session and removes the upload in one transaction; the row lock makes a
-    retried completion wait, then find the upload gone (404), not make a second session."""
+    """Creates the session and records it on the upload in one transaction. A retried
+    completion (its answer lost on the way) waits for the row lock, then gets the same
+    session, never a second one."""
     with transaction.atomic():
         return _complete(_locked(upload))
 
 
 def _complete(upload: ChunkedUpload) -> WorkoutSession:
+    if upload.session_id is not None:
+        return upload.session
     if not upload.is_complete:
         raise UploadIncomplete(
             f"Only {upload.offset} of {upload.length} bytes have arrived; send the rest first."
@@ -180,7 +183,10 @@ def _complete(upload: ChunkedUpload) -> WorkoutSession:
             notes=upload.notes,
             started_at=upload.started_at,
         )
-    upload_delete(upload=upload)
+    upload.session = session
+    upload.save(update_fields=["session"])
+    partial = Path(path)
+    transaction.on_commit(lambda: partial.unlink(missing_ok=True))  # the session has a copy
     return session
 
 

@@ -48,7 +48,9 @@ def test_discovery(anon_client):
     assert "creation" in response["Tus-Extension"]
 
 
-def test_upload_in_chunks_resume_and_complete(api, client_for, user, synthetic_video, no_analysis):
+def test_upload_in_chunks_resume_and_complete(
+    api, client_for, user, synthetic_video, no_analysis, django_capture_on_commit_callbacks
+):
     data = synthetic_video.read_bytes()
     url = create(api, len(data), filename="leg-day.mp4", title="Leg day")
     third = len(data) // 3
@@ -64,12 +66,16 @@ def test_upload_in_chunks_resume_and_complete(api, client_for, user, synthetic_v
     response = send(phone, url, third, data[third:])
     assert response.status_code == 204 and response["Upload-Offset"] == str(len(data))
 
-    done = phone.post(url + "complete/", **TUS)
+    with django_capture_on_commit_callbacks(execute=True):
+        done = phone.post(url + "complete/", **TUS)
     assert done.status_code == 201, done.json()
     session = WorkoutSession.objects.get(pk=done.json()["id"])
     assert session.title == "Leg day" and session.status == "pending"
     assert Path(session.video.path).read_bytes() == data
-    assert not ChunkedUpload.objects.exists()
+    assert done["Location"].endswith(f"/api/v1/sessions/{session.id}/")
+    upload = ChunkedUpload.objects.get()
+    assert upload.session == session  # kept until it expires, for a retried completion
+    assert not (Path(settings.MEDIA_ROOT) / upload.relative_path).exists()  # the bytes moved
 
 
 def test_complete_before_all_bytes_arrived(api, synthetic_video):
@@ -209,10 +215,21 @@ def test_limit_on_open_uploads(api, settings):
     assert ChunkedUpload.objects.count() == 2
 
 
-def test_completing_twice_makes_one_session(api, synthetic_video, no_analysis):
+def test_a_retried_completion_answers_the_same_session(api, synthetic_video, no_analysis):
+    data = synthetic_video.read_bytes()
+    url = create(api, len(data))
+    send(api, url, 0, data)
+    first = api.post(url + "complete/", **TUS)
+    again = api.post(url + "complete/", **TUS)  # the first answer was lost on the way
+    assert first.status_code == again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+    assert WorkoutSession.objects.count() == 1
+
+
+def test_completed_uploads_do_not_count_as_open(api, synthetic_video, no_analysis, settings):
+    settings.WORKOUTS_MAX_OPEN_UPLOADS = 1
     data = synthetic_video.read_bytes()
     url = create(api, len(data))
     send(api, url, 0, data)
     assert api.post(url + "complete/", **TUS).status_code == 201
-    assert api.post(url + "complete/", **TUS).status_code == 404
-    assert WorkoutSession.objects.count() == 1
+    assert api.post(UPLOADS, HTTP_UPLOAD_LENGTH="10", **TUS).status_code == 201
