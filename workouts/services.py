@@ -81,12 +81,16 @@ def sessions_requeue_stuck() -> int:
     return sent
 
 
+IN_FLIGHT_RETRY_AFTER_S = 30  # Retry-After: an analysis takes about this long or more
+
+
 def _ensure_capacity_for_analysis(user: User) -> None:
     in_flight = selectors.sessions_in_flight_count(user=user)
     if in_flight >= settings.WORKOUTS_MAX_IN_FLIGHT:
         raise Throttled(
+            wait=IN_FLIGHT_RETRY_AFTER_S,
             detail=f"You have {in_flight} videos waiting for analysis; the limit is "
-            f"{settings.WORKOUTS_MAX_IN_FLIGHT}. Try again when one has finished."
+            f"{settings.WORKOUTS_MAX_IN_FLIGHT}. Try again when one has finished.",
         )
 
 

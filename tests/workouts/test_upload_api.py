@@ -126,6 +126,7 @@ def test_limit_on_analyses_in_flight(api, user, synthetic_video, settings):
     response = upload(api, synthetic_video)
     assert response.status_code == 429
     assert "limit is 2" in response.json()["errors"][0]["detail"]
+    assert response["Retry-After"] == "30"
     assert WorkoutSession.objects.filter(user=user).count() == 2
 
 

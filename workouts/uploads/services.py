@@ -80,12 +80,16 @@ def _parse_started_at(value: str):
     return started_at
 
 
+OPEN_UPLOADS_RETRY_AFTER_S = 60  # Retry-After: another upload may finish by then
+
+
 def upload_create(*, user: User, length: int, metadata: dict[str, str]) -> ChunkedUpload:
     open_uploads = ChunkedUpload.objects.filter(user=user, session__isnull=True).count()
     if open_uploads >= settings.WORKOUTS_MAX_OPEN_UPLOADS:
         raise Throttled(
+            wait=OPEN_UPLOADS_RETRY_AFTER_S,
             detail=f"You have {open_uploads} unfinished uploads; complete or "
-            "delete one first (unfinished uploads expire after a day)."
+            "delete one first (unfinished uploads expire after a day).",
         )
     if length <= 0:
         raise services.field_error("Upload-Length", "The file is empty.", "empty_file")

@@ -212,6 +212,7 @@ def test_limit_on_open_uploads(api, settings):
     create(api, 10)
     response = api.post(UPLOADS, HTTP_UPLOAD_LENGTH="10", **TUS)
     assert response.status_code == 429
+    assert response["Retry-After"] == "60"
     assert ChunkedUpload.objects.count() == 2
 
 
