@@ -3,6 +3,7 @@ from datetime import UTC
 import django_filters
 from django.core.exceptions import ValidationError
 from django_filters.fields import IsoDateTimeField
+from django_filters.filters import BaseCSVFilter
 
 from coach.api.fields import NAIVE_DATETIME_MESSAGE, is_naive_datetime_text
 
@@ -10,10 +11,17 @@ BLANK_FILTER_MESSAGE = "Give a value, or leave the parameter out."
 
 
 class StrictFilterSet(django_filters.FilterSet):
-    """An empty filter value (`?measured_before=`) is an error rather than "no filter"."""
+    """An empty filter value (`?measured_before=`) is an error rather than "no filter". A
+    list parameter (`ordering`) takes repeated keys (`?ordering=a&ordering=b`, what generated
+    clients send for the schema's array) as well as commas (`?ordering=a,b`)."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and hasattr(data, "getlist"):
+            data = data.copy()
+            for name, f in self.base_filters.items():
+                if isinstance(f, BaseCSVFilter) and len(data.getlist(name)) > 1:
+                    data.setlist(name, [",".join(data.getlist(name))])
+        super().__init__(data, *args, **kwargs)
         # Declared on each form field so the OpenAPI schema lists the "blank" error code.
         for f in self.filters.values():
             f.extra.setdefault("error_messages", {})["blank"] = BLANK_FILTER_MESSAGE

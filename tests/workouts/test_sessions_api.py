@@ -56,6 +56,19 @@ def test_filters_and_ordering(api, three_sessions):
     assert titles(api.get(SESSIONS, {"status": "done"})) == ["C", "B", "A"]
 
 
+def test_ordering_by_several_keys_in_either_form(api, user):
+    for title, kcal, day_n in [("A", 50, 1), ("B", 50, 3), ("C", 20, 2)]:
+        WorkoutSessionFactory(user=user, started_at=day(day_n), total_kcal=kcal, title=title)
+    comma = titles(api.get(SESSIONS + "?ordering=-total_kcal,started_at"))
+    repeated = titles(api.get(SESSIONS + "?ordering=-total_kcal&ordering=started_at"))
+    assert comma == repeated == ["A", "B", "C"]
+    assert titles(api.get(SESSIONS + "?ordering=-total_kcal&ordering=-started_at")) == [
+        "B",
+        "A",
+        "C",
+    ]
+
+
 @pytest.mark.parametrize(
     "params",
     [
