@@ -69,6 +69,16 @@ CHUNK_ERROR_400 = get_validation_error_serializer(
 )
 
 
+def _chunk_length(request) -> int | None:
+    """Content-Length, or None for a chunked body (read to its end)."""
+    if (
+        "Content-Length" not in request.headers
+        and "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    ):
+        return None
+    return _header_int(request, "Content-Length")
+
+
 def _header_int(request, name: str) -> int:
     raw = request.headers.get(name, "")
     if not raw.isdigit():
@@ -87,10 +97,18 @@ class TusMetadata(SimpleMetadata):
 
 class TusMixin(OwnedByUserMixin):
     """tus headers on every answer; uploads are the requesting user's (OwnedByUserMixin):
-    someone else's upload id answers 404."""
+    someone else's upload id answers 404. A POST with `X-HTTP-Method-Override` is handled as
+    the method it names (tus 1.0: clients behind proxies that allow only GET and POST, such
+    as tus-java-client's, send PATCH and DELETE that way)."""
 
     queryset = ChunkedUpload.objects.all()
     metadata_class = TusMetadata
+
+    def initialize_request(self, request, *args, **kwargs):
+        override = request.headers.get("X-HTTP-Method-Override", "").upper()
+        if request.method == "POST" and override in {"PATCH", "DELETE", "HEAD"}:
+            request.method = override
+        return super().initialize_request(request, *args, **kwargs)
 
     def get_permissions(self):
         if self.request.method == "OPTIONS":  # tus discovery needs no account
@@ -200,7 +218,7 @@ class UploadDetailApi(NonAtomicRequestsMixin, TusMixin, GenericAPIView):
                 upload=self.get_object(),
                 offset=_header_int(request, "Upload-Offset"),
                 stream=request._request,
-                length=_header_int(request, "Content-Length"),
+                length=_chunk_length(request),
             )
         except services.OffsetMismatch as mismatch:
             raise Conflict(str(mismatch))

@@ -119,13 +119,19 @@ def _locked(upload: ChunkedUpload) -> ChunkedUpload:
     return get_object_or_404(ChunkedUpload.objects.select_for_update(), pk=upload.pk)
 
 
-def upload_append(*, upload: ChunkedUpload, offset: int, stream, length: int) -> ChunkedUpload:
-    """Writes `length` bytes from `stream` at `offset`. Bytes that arrive before a dropped
-    connection are kept, so the client resumes from the offset HEAD reports."""
+def upload_append(
+    *, upload: ChunkedUpload, offset: int, stream, length: int | None
+) -> ChunkedUpload:
+    """Writes `length` bytes from `stream` at `offset` (None: a chunked body, read to its
+    end). Bytes that arrive before a dropped connection are kept, so the client resumes from
+    the offset HEAD reports."""
     with transaction.atomic():
         upload = _locked(upload)
         if offset != upload.offset:
             raise OffsetMismatch(f"The upload is at offset {upload.offset}, not {offset}.")
+        chunked = length is None
+        if chunked:
+            length = upload.length - offset
         if offset + length > upload.length:
             raise ValidationError(
                 {
@@ -150,6 +156,18 @@ def upload_append(*, upload: ChunkedUpload, offset: int, stream, length: int) ->
                     break
                 out.write(piece)
                 written += len(piece)
+        if chunked and written == length and stream.read(1):
+            raise ValidationError(
+                {
+                    "Content-Length": [
+                        ValidationError(
+                            f"The chunked body runs past the declared Upload-Length of "
+                            f"{upload.length}.",
+                            code="invalid",
+                        )
+                    ]
+                }
+            )
         upload.offset = offset + written
         upload.expires_at = timezone.now() + UPLOAD_TTL
         upload.save(update_fields=["offset", "expires_at"])
