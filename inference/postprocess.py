@@ -102,8 +102,11 @@ def segment(
     path = viterbi_labels(np.stack([1.0 - p_active, p_active], axis=1), SWITCH_PENALTY)
     ex_idx = [k for k in range(len(labels)) if k != idle]
     segs = []
+    visible = max(int(usable.sum()), 1)
     for state, i, j in _runs(path):
-        if state != 1 or (j - i) / fps < MIN_BOUT_S:
+        # A short run is a blip in a longer video, but in a short clip that is mostly this
+        # movement it is the workout (a clip of one repetition).
+        if state != 1 or ((j - i) / fps < MIN_BOUT_S and (j - i) < visible / 2):
             continue
         ex = probs[i:j][:, ex_idx]
         ex = ex / np.maximum(ex.sum(axis=1, keepdims=True), 1e-9)

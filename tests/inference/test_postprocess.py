@@ -54,6 +54,19 @@ def test_flicker_is_smoothed_and_short_runs_dropped():
     assert segs[0].end - segs[0].start >= 70
 
 
+def test_a_short_clip_of_one_movement_is_a_bout():
+    """A 1.5-s clip holding one repetition: shorter than a bout may be, but it is the clip."""
+    p = _probs([("idle", 0.1), ("squat", 1.5), ("idle", 0.1)])
+    segs = segment(p, np.ones(len(p), bool), LABELS, FPS)
+    assert [s.label for s in segs] == ["squat"]
+    assert segs[0].start <= 1 and segs[0].end >= 16
+
+
+def test_the_same_short_movement_in_a_longer_video_is_a_blip():
+    p = _probs([("idle", 3), ("squat", 1.5), ("idle", 3)])
+    assert segment(p, np.ones(len(p), bool), LABELS, FPS) == []
+
+
 def test_viterbi_without_penalty_is_argmax():
     p = _probs([("idle", 1), ("squat", 1), ("push_up", 1)])
     np.testing.assert_array_equal(viterbi_labels(p, penalty=0.0), p.argmax(axis=1))
