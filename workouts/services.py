@@ -3,6 +3,7 @@ here at the top), and the tasks import them inside the task function."""
 
 import logging
 import tempfile
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -15,11 +16,11 @@ from django.db.models import Q, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
-from rest_framework.exceptions import Throttled
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 
 from users.models import User
 from workouts import selectors
-from workouts.models import Bout, SessionSource, SessionStatus, WorkoutSession
+from workouts.models import Bout, ChunkedUpload, SessionSource, SessionStatus, WorkoutSession
 from workouts.tasks import analyze_session
 from workouts.uploads.video import VideoRejected, check_video
 
@@ -179,25 +180,34 @@ def session_create_from_upload(
     )
     if started_at is not None:
         session.started_at = started_at
-    session.full_clean(exclude=["video"])
-    with transaction.atomic():
-        # Locking the user row serialises one user's uploads, so parallel requests cannot
-        # all pass the in-flight limit before any of them is stored.
-        User.objects.select_for_update().filter(pk=user.pk).first()
-        if idempotency_key:
-            if earlier := selectors.session_by_idempotency_key(user, idempotency_key):
-                return earlier  # a concurrent retry won the lock
-            # The key is free again after a day: an older session lets go of it.
-            user.workout_sessions.filter(idempotency_key=idempotency_key).update(idempotency_key="")
-            session.idempotency_key = idempotency_key
-        _ensure_capacity_for_analysis(user)
-        session.video.save(video.name or "video.mp4", File(video), save=False)
-        try:
-            session.save()
-        except Exception:
+    session.full_clean(exclude=["video", "user"])  # the user is checked under its lock
+    try:
+        with transaction.atomic():
+            return _store_new_session(session, video, user, idempotency_key)
+    except BaseException:
+        # Whatever failed, before the commit or at it (a foreign key checked at commit on
+        # PostgreSQL), the stored file must not outlive its row.
+        if session.video.name:
             session.video.storage.delete(session.video.name)
-            raise
-        session_enqueue_analysis(session)
+        raise
+
+
+def _store_new_session(session, video, user: User, idempotency_key: str) -> WorkoutSession:
+    # Locking the user row serialises one user's uploads, so parallel requests cannot all
+    # pass the in-flight limit before any of them is stored, and an account deleted
+    # meanwhile is seen here (its deletion waits for this lock otherwise).
+    if User.objects.select_for_update().filter(pk=user.pk).first() is None:
+        raise AuthenticationFailed("This account was deleted.", code="user_not_found")
+    if idempotency_key:
+        if earlier := selectors.session_by_idempotency_key(user, idempotency_key):
+            return earlier  # a concurrent retry won the lock
+        # The key is free again after a day: an older session lets go of it.
+        user.workout_sessions.filter(idempotency_key=idempotency_key).update(idempotency_key="")
+        session.idempotency_key = idempotency_key
+    _ensure_capacity_for_analysis(user)
+    session.video.save(video.name or "video.mp4", File(video), save=False)
+    session.save()
+    session_enqueue_analysis(session)
     return session
 
 
@@ -366,6 +376,45 @@ def session_record_analysis(*, session: WorkoutSession, result: dict, body_metri
     current.analysed_at = timezone.now()
     current.save(update_fields=ANALYSIS_FIELDS)
     return True
+
+
+ORPHAN_AFTER = timedelta(days=1)
+
+
+def media_orphans_purge() -> int:
+    """Removes stored videos and partial uploads that no row names, a day after they were
+    written (left by a crash between storing a file and committing its row); returns how
+    many. A file younger than that may belong to a transaction still open."""
+    from django.core.files.storage import default_storage as storage
+
+    cutoff = timezone.now() - ORPHAN_AFTER
+    rows_naming = [
+        ("videos", lambda name: WorkoutSession.objects.filter(video=name)),
+        ("uploads/partial", lambda name: ChunkedUpload.objects.filter(pk=_uuid_or_none(name))),
+    ]
+    removed = 0
+    for folder, rows in rows_naming:
+        for name in _stored_files(storage, folder):
+            if storage.get_modified_time(name) < cutoff and not rows(name).exists():
+                storage.delete(name)
+                removed += 1
+    return removed
+
+
+def _uuid_or_none(name: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(Path(name).name)
+    except ValueError:
+        return None
+
+
+def _stored_files(storage, folder: str):
+    if not storage.exists(folder):
+        return
+    dirs, files = storage.listdir(folder)
+    yield from (f"{folder}/{f}" for f in files)
+    for d in dirs:
+        yield from _stored_files(storage, f"{folder}/{d}")
 
 
 def session_videos_purge_expired() -> int:

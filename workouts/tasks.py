@@ -78,3 +78,11 @@ def requeue_stuck_analyses() -> int:
     from workouts.services import sessions_requeue_stuck
 
     return sessions_requeue_stuck()
+
+
+@shared_task(name="workouts.purge_orphan_files", ignore_result=True)
+def purge_orphan_files() -> int:
+    """Periodic (celery beat): stored files that no row names, a day old, are removed."""
+    from workouts.services import media_orphans_purge
+
+    return media_orphans_purge()

@@ -313,6 +313,7 @@ LIVE_IDLE_TIMEOUT_S = env.int("LIVE_IDLE_TIMEOUT_S", default=15 * 60)
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-videos": {"task": "workouts.purge_expired_videos", "schedule": 60 * 60},
     "purge-expired-uploads": {"task": "workouts.purge_expired_uploads", "schedule": 60 * 60},
+    "purge-orphan-files": {"task": "workouts.purge_orphan_files", "schedule": 60 * 60},
     "stop-idle-live-sessions": {"task": "workouts.stop_idle_live_sessions", "schedule": 60},
     "requeue-stuck-analyses": {"task": "workouts.requeue_stuck_analyses", "schedule": 60},
 }
