@@ -1,0 +1,108 @@
+"""A broker restarted without persistence loses the analyses queued in it. With our own
+Redis (never the machine's), real worker processes and the real engine: uploads are
+queued, the broker is killed and started again empty, and the periodic sweep sends the
+lost analyses again. Every session ends done, each analysed once."""
+
+import contextlib
+import shutil
+import socket
+import subprocess
+import time
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from tests.workers import running_worker, stop_process
+from workouts.models import SessionStatus, WorkoutSession
+from workouts.services import session_create_from_upload, sessions_requeue_stuck
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_redis(port: int) -> subprocess.Popen:
+    process = subprocess.Popen(
+        ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+         "--appendonly", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return process
+        time.sleep(0.05)
+    raise AssertionError("redis-server did not start")
+
+
+@contextlib.contextmanager
+def publishing_to(url: str):
+    """This process's Celery app sends to `url` (whatever broker the settings name)."""
+    from coach.celery import app
+
+    saved = (app.conf.broker_url, app.conf.broker_transport, app.conf.broker_transport_options)
+
+    def switch(url, transport, options):
+        if app._pool is not None:
+            app._pool.force_close_all()
+            app._pool = None
+        app.conf.broker_url, app.conf.broker_transport = url, transport
+        app.conf.broker_transport_options = options
+
+    switch(url, None, {})
+    try:
+        yield
+    finally:
+        switch(*saved)
+
+
+def queued(url: str) -> int:
+    import redis
+
+    return redis.Redis.from_url(url).llen("analysis")
+
+
+def test_analyses_lost_with_the_broker_are_sent_again(user, synthetic_video):
+    port = free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    broker = start_redis(port)
+    try:
+        with publishing_to(url):
+            ids = [
+                session_create_from_upload(
+                    user=user, video=SimpleUploadedFile("w.mp4", synthetic_video.read_bytes())
+                ).id
+                for _ in range(3)
+            ]
+            assert queued(url) == 3
+            broker.kill()  # restarted without persistence: the queue is gone
+            broker.wait()
+            broker = start_redis(port)
+            assert queued(url) == 0
+            with running_worker(queues="celery,analysis", extra_env={"CELERY_BROKER_URL": url}):
+                time.sleep(3)
+                assert WorkoutSession.objects.filter(status=SessionStatus.PENDING).count() == 3
+                # The sweep's deadline has passed for them (it runs every minute).
+                WorkoutSession.objects.update(enqueued_at=timezone.now() - timedelta(hours=1))
+                assert sessions_requeue_stuck() == 3
+                deadline = time.monotonic() + 180
+                while time.monotonic() < deadline:
+                    statuses = set(WorkoutSession.objects.values_list("status", flat=True))
+                    if statuses <= {SessionStatus.DONE, SessionStatus.FAILED}:
+                        break
+                    time.sleep(0.5)
+        sessions = WorkoutSession.objects.filter(pk__in=ids)
+        assert {s.status for s in sessions} == {SessionStatus.DONE}
+        assert [s.analysis_attempts for s in sessions] == [1, 1, 1]  # each analysed once
+    finally:
+        stop_process(broker, grace_s=5)
