@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from coach.api.errors import Conflict
 from coach.api.mixins import NonAtomicRequestsMixin, OwnedByUserMixin
+from coach.api.openapi import client_error_response, location_header
 from coach.api.ranges import ranged_file_response
 from workouts import selectors, services
 from workouts.filters import SessionFilter
@@ -32,12 +33,13 @@ from workouts.serializers import (
 TAG = "workout sessions"
 # Multipart framing around the file: a request this much over the limit is too large.
 MULTIPART_OVERHEAD_BYTES = 1024 * 1024
+SESSION_LOCATION = location_header("The URL of the new session.")
+REANALYSE_CONFLICT_409 = client_error_response("ReanalyseConflictResponse", ["conflict"])
 
 
 class OwnedSessionMixin(OwnedByUserMixin):
-    """Every session view sees only the requesting user's sessions."""
-
-    # Scoped by OwnedByUserMixin; the bouts come with each session.
+    # Every session view sees only the requesting user's sessions (scoped by
+    # OwnedByUserMixin); the bouts come with each session.
 
     queryset = WorkoutSession.objects.all()
 
@@ -55,7 +57,11 @@ class SessionListCreateApi(NonAtomicRequestsMixin, OwnedSessionMixin, generics.L
     filterset_class = SessionFilter
     parser_classes = [MultiPartParser]
 
-    @extend_schema(summary="List my workout sessions")
+    @extend_schema(
+        summary="List my workout sessions",
+        description="My sessions, newest first, without their bouts (read one session for "
+        "those). Filter by `status`, order with `ordering`.",
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -75,7 +81,8 @@ class SessionListCreateApi(NonAtomicRequestsMixin, OwnedSessionMixin, generics.L
                 description="Any unique string per upload: the same key sent again within a "
                 "day (a retry after a lost answer) returns the first upload's session instead "
                 "of making a second one.",
-            )
+            ),
+            SESSION_LOCATION,
         ],
         description="Stores the video and queues its analysis; poll the session until "
         "`status` is `done` or `failed`. The file is checked by decoding it. Limits: "
@@ -104,11 +111,20 @@ class SessionDetailApi(OwnedSessionMixin, generics.RetrieveUpdateDestroyAPIView)
     serializer_class = SessionDetailSerializer
     http_method_names = ["get", "patch", "delete", "head", "options"]
 
-    @extend_schema(summary="A session with its bouts and repetitions")
+    @extend_schema(
+        summary="A session with its bouts and repetitions",
+        description="One of my sessions, with its bouts, repetition times and calories. "
+        "Another user's session answers 404.",
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(summary="Edit title, notes or start time", request=SessionUpdateSerializer)
+    @extend_schema(
+        summary="Edit title, notes or start time",
+        description="Any of the three; the calories keep the body metrics they were computed "
+        "with until the session is analysed again.",
+        request=SessionUpdateSerializer,
+    )
     def patch(self, request, *args, **kwargs):
         session = self.get_object()
         serializer = SessionUpdateSerializer(session, data=request.data, partial=True)
@@ -116,12 +132,19 @@ class SessionDetailApi(OwnedSessionMixin, generics.RetrieveUpdateDestroyAPIView)
         services.session_update(session=session, **serializer.validated_data)
         return Response(SessionDetailSerializer(session).data)
 
-    @extend_schema(summary="Delete a session, its results and its video")
+    @extend_schema(
+        summary="Delete a session, its results and its video",
+        description="Deletes the session for good, with its bouts and its stored video.",
+    )
     def delete(self, request, *args, **kwargs):
         return super().delete(request, *args, **kwargs)
 
     def perform_destroy(self, session):
         services.session_delete(session=session)
+
+
+# Known video types are sent as such; any other file as application/octet-stream.
+VIDEO_MEDIA_TYPES = ["video/*", "application/octet-stream"]
 
 
 @extend_schema(tags=[TAG])
@@ -130,14 +153,54 @@ class SessionVideoApi(OwnedSessionMixin, generics.GenericAPIView):
 
     @extend_schema(
         summary="Download the original video",
+        description="The stored video, as `video/*` for known video types (shown inline by "
+        "players) and as an `application/octet-stream` attachment otherwise. One byte range "
+        "per request (`Range: bytes=first-last`) answers 206; several ranges or a malformed "
+        "header get the whole file. 404 when the video is no longer stored.",
+        parameters=[
+            OpenApiParameter(
+                "Range",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="One byte range, e.g. `bytes=0-1023`, `bytes=1024-` or "
+                "`bytes=-1024` (the last 1024 bytes).",
+            ),
+            OpenApiParameter(
+                "Accept-Ranges",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                enum=["bytes"],
+                required=True,
+                description="Byte ranges are accepted.",
+                response=[200, 206],
+            ),
+            OpenApiParameter(
+                "Content-Range",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="`bytes first-last/size` on a 206; `bytes */size` on a 416.",
+                response=[206, 416],
+            ),
+        ],
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(
-                description="The video file as uploaded."
+            **{
+                (200, media_type): OpenApiResponse(
+                    OpenApiTypes.BINARY, description="The video file as uploaded."
+                )
+                for media_type in VIDEO_MEDIA_TYPES
+            },
+            **{
+                (206, media_type): OpenApiResponse(
+                    OpenApiTypes.BINARY,
+                    description="The byte range asked for with a `Range` header (seeking "
+                    "players).",
+                )
+                for media_type in VIDEO_MEDIA_TYPES
+            },
+            416: OpenApiResponse(
+                description="The `Range` lies outside the file (no body; see `Content-Range`)."
             ),
-            (206, "application/octet-stream"): OpenApiResponse(
-                description="The byte range asked for with a `Range` header (seeking players)."
-            ),
-            416: OpenApiResponse(description="The `Range` lies outside the file."),
         },
     )
     def get(self, request, *args, **kwargs):
@@ -182,8 +245,15 @@ class SessionReanalyseApi(OwnedSessionMixin, generics.GenericAPIView):
 
     @extend_schema(
         summary="Analyse the session again (after a model update or a failure)",
+        description="Queues a new analysis of the stored video; poll the session as after "
+        "an upload. 409 while the session is still live or already waiting for or in "
+        "analysis; 400 `video_deleted` when its video is no longer stored.",
         request=None,
-        responses={202: SessionDetailSerializer, 429: ErrorResponse429Serializer},
+        responses={
+            202: SessionDetailSerializer,
+            409: REANALYSE_CONFLICT_409,
+            429: ErrorResponse429Serializer,
+        },
     )
     def post(self, request, *args, **kwargs):
         session = self.get_object()
@@ -195,13 +265,14 @@ class SessionReanalyseApi(OwnedSessionMixin, generics.GenericAPIView):
 
 
 class ExerciseListApi(APIView):
-    """Public: the same for everyone, and what an app needs before its first log-in."""
+    # Public: the same for everyone, and what an app needs before its first log-in.
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
     @extend_schema(
         tags=["exercises"],
+        auth=[],
         summary="List the exercises coach recognises",
         description="Every exercise slug that bouts can carry, with its display name, whether "
         "it is counted in repetitions or held (`measure`), and the MET value and Compendium of "

@@ -1,7 +1,8 @@
 """OpenAPI helpers for error responses whose codes drf-standardized-errors cannot infer."""
 
 from django.db import models
-from drf_spectacular.utils import inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from drf_standardized_errors.openapi_serializers import ClientErrorEnum
 from drf_standardized_errors.openapi_utils import get_validation_error_serializer
 from rest_framework import serializers
@@ -53,3 +54,35 @@ class ErrorResponse401Serializer(serializers.Serializer):
 def file_too_large_response(name: str, field: str):
     """Documents the 413 answered when a file is over WORKOUTS_MAX_UPLOAD_BYTES."""
     return get_validation_error_serializer(name, {field: {"file_too_large"}})
+
+
+def location_header(description: str) -> OpenApiParameter:
+    """The `Location` header every 201 carries: the absolute URL of what was created."""
+    return OpenApiParameter(
+        "Location",
+        OpenApiTypes.URI,
+        OpenApiParameter.HEADER,
+        required=True,
+        description=description,
+        response=[201],
+    )
+
+
+RETRY_AFTER_HEADER = {
+    "description": "Seconds to wait before trying again.",
+    "schema": {"type": "integer"},
+}
+
+
+def add_retry_after_to_429(result, generator, request, public):
+    """Postprocessing hook: every 429 may carry `Retry-After` (the error handler sends it
+    whenever the throttle knows the wait), including the 429s drf-standardized-errors adds
+    for throttled views."""
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict):
+                continue
+            response = operation.get("responses", {}).get("429")
+            if isinstance(response, dict):
+                response.setdefault("headers", {}).setdefault("Retry-After", RETRY_AFTER_HEADER)
+    return result
