@@ -4,7 +4,7 @@ from django.contrib.auth import authenticate, login, logout, update_session_auth
 from django.middleware.csrf import get_token
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_serializers import ErrorResponse403Serializer
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import exceptions, generics, serializers, status
@@ -19,7 +19,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from coach.api.mixins import NonAtomicRequestsMixin, OwnedByUserMixin
-from coach.api.openapi import ErrorResponse401Serializer
+from coach.api.openapi import ErrorResponse401Serializer, location_header
 from users import exports, services, throttling
 from users.filters import WeightEntryFilter
 from users.models import WeightEntry
@@ -46,8 +46,8 @@ WEIGHTS_TAG = "body weight"
 
 
 class AuthThrottleMixin:
-    """Sign-up and log-in attempts are rate limited per client address (the one the
-    deployment trusts, `NUM_PROXIES`); log-ins also per account (`users.throttling`)."""
+    # Sign-up and log-in attempts are rate limited per client address (the one the
+    # deployment trusts, `NUM_PROXIES`); log-ins also per account (`users.throttling`).
 
     throttle_scope = "auth"
     throttle_classes = [ScopedRateThrottle]
@@ -61,8 +61,10 @@ class SignupApi(AuthThrottleMixin, APIView):
 
     @extend_schema(
         tags=[AUTH_TAG],
+        auth=[],
         request=SignupSerializer,
         responses={201: SignupResponseSerializer},
+        parameters=[location_header("The URL of the new account's profile (`/api/v1/me/`).")],
         summary="Create an account",
         description="Creates an account and returns the profile with a JWT pair. "
         "Browser clients then log in with `POST /api/v1/auth/login/`.",
@@ -81,6 +83,7 @@ class CsrfApi(APIView):
 
     @extend_schema(
         tags=[AUTH_TAG],
+        auth=[],
         responses=CsrfTokenSerializer,
         summary="Get a CSRF token (browser clients, before logging in)",
     )
@@ -91,14 +94,15 @@ class CsrfApi(APIView):
 
 @extend_validation_errors(["invalid_credentials"], field_name="non_field_errors")
 class LoginApi(AuthThrottleMixin, APIView):
-    """Session login for browser clients. CSRF-protected even though the caller is anonymous,
-    so another site cannot log a visitor into an account of its choosing."""
+    # Session login for browser clients. CSRF-protected even though the caller is anonymous,
+    # so another site cannot log a visitor into an account of its choosing.
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
     @extend_schema(
         tags=[AUTH_TAG],
+        auth=[],
         request=CredentialsSerializer,
         responses={200: ProfileSerializer, 403: ErrorResponse403Serializer},
         summary="Log in with a session cookie (browser clients)",
@@ -147,7 +151,11 @@ class LogoutApi(APIView):
 class TokenObtainApi(AuthThrottleMixin, TokenObtainPairView):
     @extend_schema(
         tags=[AUTH_TAG],
+        auth=[],
         summary="Obtain a JWT access/refresh pair (mobile clients)",
+        description="Send `email` and `password`; send the access token as "
+        "`Authorization: Bearer <access>` and renew it with the refresh token. Attempts are "
+        "rate limited per client address and per account (429).",
         responses={200: TokenPairSerializer, 401: ErrorResponse401Serializer},
     )
     def post(self, request, *args, **kwargs):
@@ -165,10 +173,11 @@ class TokenObtainApi(AuthThrottleMixin, TokenObtainPairView):
 
 
 class TokenRefreshApi(NonAtomicRequestsMixin, AuthThrottleMixin, TokenRefreshView):
-    """Non-atomic: revoking a reused token's family must stick though the answer is 401."""
+    # Non-atomic: revoking a reused token's family must stick though the answer is 401.
 
     @extend_schema(
         tags=[AUTH_TAG],
+        auth=[],
         summary="Exchange a refresh token for a new pair",
         description="Refresh tokens rotate: the one sent is revoked. Sent again within "
         "`JWT_REFRESH_GRACE_S` (a retry, two screens at once), it gets the same new pair; "
@@ -185,6 +194,7 @@ class PasswordResetRequestApi(AuthThrottleMixin, APIView):
 
     @extend_schema(
         tags=[AUTH_TAG],
+        auth=[],
         request=PasswordResetRequestSerializer,
         responses={202: DetailSerializer},
         summary="Ask for a password-reset e-mail",
@@ -208,6 +218,7 @@ class PasswordResetConfirmApi(AuthThrottleMixin, APIView):
 
     @extend_schema(
         tags=[AUTH_TAG],
+        auth=[],
         request=PasswordResetConfirmSerializer,
         responses={204: None},
         summary="Set a new password with the e-mailed reset code",
@@ -281,9 +292,20 @@ class ExportApi(APIView):
 
 
 @extend_schema(tags=[WEIGHTS_TAG])
+@extend_schema_view(
+    get=extend_schema(
+        summary="List my weight entries",
+        description="Body-weight history, newest first.",
+    ),
+    post=extend_schema(
+        summary="Record my weight",
+        description="Adds a weight entry; `measured_at` is now by default.",
+        parameters=[location_header("The URL of the new weight entry.")],
+    ),
+)
 @extend_validation_errors(["invalid"], field_name="page_size", methods=["get"])
 class WeightEntryListCreateApi(OwnedByUserMixin, generics.ListCreateAPIView):
-    """Body-weight history, newest first."""
+    # Body-weight history, newest first.
 
     queryset = WeightEntry.objects.all()
     serializer_class = WeightEntrySerializer
@@ -299,6 +321,14 @@ class WeightEntryListCreateApi(OwnedByUserMixin, generics.ListCreateAPIView):
 
 
 @extend_schema(tags=[WEIGHTS_TAG])
+@extend_schema_view(
+    get=extend_schema(summary="Read a weight entry", description="One of my weight entries."),
+    put=extend_schema(summary="Replace a weight entry", description="Sets weight and time."),
+    patch=extend_schema(
+        summary="Edit a weight entry", description="Changes the weight, the time or both."
+    ),
+    delete=extend_schema(summary="Delete a weight entry", description="Deletes it for good."),
+)
 class WeightEntryDetailApi(OwnedByUserMixin, generics.RetrieveUpdateDestroyAPIView):
     queryset = WeightEntry.objects.all()
     serializer_class = WeightEntrySerializer

@@ -193,8 +193,7 @@ class SessionVideoApi(OwnedSessionMixin, generics.GenericAPIView):
             **{
                 (206, media_type): OpenApiResponse(
                     OpenApiTypes.BINARY,
-                    description="The byte range asked for with a `Range` header (seeking "
-                    "players).",
+                    description="The byte range asked for with a `Range` header (seeking players).",
                 )
                 for media_type in VIDEO_MEDIA_TYPES
             },

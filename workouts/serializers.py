@@ -68,6 +68,9 @@ class SessionSerializer(StrictModelSerializer):
             "analysed_at",
         ]
         read_only_fields = [f for f in fields if f not in ("title", "notes", "started_at")]
+        # Output only (edits go through SessionUpdateSerializer): every answer carries these,
+        # so the schema's response components list them as required.
+        extra_kwargs = {name: {"required": True} for name in ("title", "notes", "started_at")}
 
 
 class SessionDetailSerializer(SessionSerializer):

@@ -241,6 +241,8 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode401Enum": "coach.api.openapi.AuthenticationErrorCode.choices",
         "SexEnum": "users.models.Sex.choices",
         "UnitsEnum": "users.models.Units.choices",
+        # The `conflict` code of every 409 (resumable uploads, reanalysis): its first name.
+        "UploadConflictResponseItemCodeEnum": ["conflict"],
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",

@@ -24,7 +24,7 @@ from rest_framework.reverse import reverse
 
 from coach.api.errors import Conflict
 from coach.api.mixins import NonAtomicRequestsMixin, OwnedByUserMixin
-from coach.api.openapi import client_error_response, file_too_large_response
+from coach.api.openapi import client_error_response, file_too_large_response, location_header
 from workouts.models import ChunkedUpload
 from workouts.serializers import FILE_TOO_LARGE_413, SessionDetailSerializer
 from workouts.services import UPLOAD_ERROR_CODES
@@ -63,6 +63,20 @@ TUS_RESUMABLE = OpenApiParameter(
 )
 ERROR_409 = client_error_response("UploadConflictResponse", ["conflict"])
 ERROR_412 = client_error_response("TusVersionResponse", ["tus_version"])
+
+
+def upload_offset_header(codes: list[int], description: str) -> OpenApiParameter:
+    """The `Upload-Offset` response header: how many bytes of the upload arrived."""
+    return OpenApiParameter(
+        "Upload-Offset",
+        OpenApiTypes.INT,
+        OpenApiParameter.HEADER,
+        required=True,
+        description=description,
+        response=codes,
+    )
+
+
 # The chunk body is raw bytes, not a serializer, so its 400 shape is spelled out here.
 CHUNK_ERROR_400 = get_validation_error_serializer(
     "UploadChunk", {"Upload-Offset": {"invalid"}, "Content-Length": {"invalid"}}
@@ -144,6 +158,8 @@ class UploadCreateApi(TusMixin, GenericAPIView):
                 "Upload-Length", OpenApiTypes.INT, OpenApiParameter.HEADER, required=True
             ),
             OpenApiParameter("Upload-Metadata", OpenApiTypes.STR, OpenApiParameter.HEADER),
+            location_header("The upload's URL: send its chunks there."),
+            upload_offset_header([201], "Always 0: no bytes arrived yet."),
         ],
         request=None,
         responses={
@@ -178,7 +194,20 @@ class UploadDetailApi(NonAtomicRequestsMixin, TusMixin, GenericAPIView):
 
     @extend_schema(
         summary="How many bytes arrived (where to resume)",
-        parameters=[TUS_RESUMABLE],
+        description="Answers with `Upload-Offset` (bytes received: send the next chunk from "
+        "there) and `Upload-Length`, and no body.",
+        parameters=[
+            TUS_RESUMABLE,
+            upload_offset_header([200], "Bytes received so far."),
+            OpenApiParameter(
+                "Upload-Length",
+                OpenApiTypes.INT,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="The upload's total size in bytes.",
+                response=[200],
+            ),
+        ],
         responses={
             200: OpenApiResponse(description="Upload-Offset and Upload-Length headers."),
             412: ERROR_412,
@@ -201,6 +230,7 @@ class UploadDetailApi(NonAtomicRequestsMixin, TusMixin, GenericAPIView):
             OpenApiParameter(
                 "Upload-Offset", OpenApiTypes.INT, OpenApiParameter.HEADER, required=True
             ),
+            upload_offset_header([204], "The new offset: bytes received so far."),
         ],
         request=OpenApiTypes.BINARY,
         responses={
@@ -228,6 +258,7 @@ class UploadDetailApi(NonAtomicRequestsMixin, TusMixin, GenericAPIView):
 
     @extend_schema(
         summary="Abandon an upload",
+        description="Deletes the upload and the bytes received so far.",
         parameters=[TUS_RESUMABLE],
         responses={204: None, 412: ERROR_412},
     )
@@ -243,7 +274,7 @@ class UploadCompleteApi(NonAtomicRequestsMixin, TusMixin, GenericAPIView):
         summary="Turn a finished upload into a workout session",
         description="Checks the video by decoding it (same rules as a direct upload) and "
         "queues its analysis. Sent again (its answer lost), it answers the same session.",
-        parameters=[TUS_RESUMABLE],
+        parameters=[TUS_RESUMABLE, location_header("The URL of the new session.")],
         request=None,
         responses={
             201: SessionDetailSerializer,

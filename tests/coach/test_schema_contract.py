@@ -1,0 +1,104 @@
+"""The schema describes what the server does, so generated clients (openapi-python-client,
+openapi-typescript) work: documented conflicts, binary video with ranges, response headers,
+required response fields and public operations without a security requirement."""
+
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+
+
+@pytest.fixture(scope="module")
+def schema():
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def operation(schema, path, method):
+    return schema["paths"][f"/api/v1/{path}"][method]
+
+
+def test_reanalyse_documents_its_409(schema):
+    responses = operation(schema, "sessions/{id}/reanalyse/", "post")["responses"]
+    assert "409" in responses
+    assert "application/json" in responses["409"]["content"]
+
+
+def test_video_is_binary_with_ranges(schema):
+    video = operation(schema, "sessions/{id}/video/", "get")
+    responses = video["responses"]
+    for code in ("200", "206"):
+        content = responses[code]["content"]
+        assert "video/*" in content
+        assert content["video/*"]["schema"] == {"type": "string", "format": "binary"}
+        assert "Accept-Ranges" in responses[code]["headers"]
+    assert "Content-Range" in responses["206"]["headers"]
+    assert "416" in responses
+    assert "Content-Range" in responses["416"]["headers"]
+    headers = {p["name"] for p in video["parameters"] if p["in"] == "header"}
+    assert "Range" in headers
+
+
+@pytest.mark.parametrize(
+    ("path", "method"),
+    [
+        ("auth/signup/", "post"),
+        ("me/weights/", "post"),
+        ("sessions/", "post"),
+        ("uploads/", "post"),
+        ("uploads/{id}/complete/", "post"),
+    ],
+)
+def test_created_responses_carry_location(schema, path, method):
+    created = operation(schema, path, method)["responses"]["201"]
+    assert created["headers"]["Location"]["required"] is True
+
+
+def test_tus_responses_carry_upload_offset(schema):
+    assert "Upload-Offset" in operation(schema, "uploads/", "post")["responses"]["201"]["headers"]
+    chunk = operation(schema, "uploads/{id}/", "patch")["responses"]["204"]
+    assert "Upload-Offset" in chunk["headers"]
+
+
+def test_every_429_documents_retry_after(schema):
+    throttled = [
+        op["responses"]["429"]
+        for item in schema["paths"].values()
+        for op in item.values()
+        if isinstance(op, dict) and "429" in op.get("responses", {})
+    ]
+    assert throttled
+    for response in throttled:
+        assert "Retry-After" in response["headers"]
+
+
+@pytest.mark.parametrize(
+    ("path", "method"),
+    [
+        ("auth/signup/", "post"),
+        ("auth/login/", "post"),
+        ("auth/token/", "post"),
+        ("auth/token/refresh/", "post"),
+        ("auth/password-reset/", "post"),
+        ("auth/password-reset/confirm/", "post"),
+        ("auth/csrf/", "get"),
+        ("exercises/", "get"),
+    ],
+)
+def test_public_operations_have_no_security_requirement(schema, path, method):
+    assert "security" not in schema
+    security = operation(schema, path, method).get("security")
+    assert not security or security == [{}]
+
+
+@pytest.mark.parametrize("component", ["Session", "SessionDetail"])
+def test_session_responses_require_the_editable_fields(schema, component):
+    required = schema["components"]["schemas"][component]["required"]
+    assert {"title", "notes", "started_at"} <= set(required)
+
+
+def test_descriptions_are_api_documentation_not_implementation_notes(schema):
+    for path, item in schema["paths"].items():
+        for method, op in item.items():
+            if not isinstance(op, dict):
+                continue
+            description = op.get("description", "")
+            for note in ("atomic", "family", "Public:", "For views", "OwnedByUserMixin"):
+                assert note not in description, (method, path, note)
