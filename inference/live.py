@@ -71,12 +71,18 @@ def tally(previous: LiveTally, window: AnalysisResult, offset_s: float, now_s: f
         pending_kcal += rate * _overlap(start, end, settle, now_s)
         if end >= now_s - CURRENT_WITHIN_S:
             current = bout.exercise
+    if offset_s <= 0:
+        # The window is the whole stream so far: its analysis is what the saved result
+        # would be now, so it is the estimate (the saved result is the same analysis).
+        reps = sum(b.reps for b in window.bouts if b.exercise not in STATIC_EXERCISES)
+    else:
+        # A counter going backwards looks broken; the saved result is the exact one.
+        reps = max(previous.reps, int(committed_reps + pending_reps + 0.5))
     return LiveTally(
         committed_until_s=settle,
         committed_reps=committed_reps,
         committed_kcal=committed_kcal,
         exercise=current,
-        # A counter going backwards looks broken; the saved result is the exact one.
-        reps=max(previous.reps, int(committed_reps + pending_reps + 0.5)),
+        reps=reps,
         kcal=round(committed_kcal + pending_kcal, 2),
     )

@@ -57,3 +57,17 @@ def test_the_live_count_keeps_up_through_a_bout_longer_than_the_horizon():
     half = len(seq) // 2
     done_by_half = sum(1 for b in batch.bouts for _, end in b.rep_times_s if end <= half / seq.fps)
     assert abs(counts[half] - done_by_half) <= 2
+
+
+def test_while_the_window_is_the_whole_stream_the_count_is_its_analysis():
+    """The saved result is the analysis of the whole stream: while the window still holds
+    all of it, the live count follows that analysis, down as well as up."""
+    first = tally(LiveTally(), _window([_squats(0.0, 12.0, 2.0)]), 0.0, 12.0)
+    revised = tally(first, _window([_squats(0.0, 10.0, 2.0)]), 0.0, 13.0)
+    assert (first.reps, revised.reps) == (6, 5)
+
+
+def test_once_the_window_trails_the_stream_the_count_never_goes_back():
+    first = tally(LiveTally(), _window([_squats(0.0, 30.0, 2.0)]), 0.0, 30.0)
+    trailing = tally(first, _window([_squats(0.0, 20.0, 2.0)]), 11.0, 41.0)
+    assert trailing.reps >= first.reps
