@@ -8,6 +8,7 @@ POST   /api/v1/uploads/{id}/complete/    -> 201 the workout session (checked by 
 """
 
 from django.conf import settings
+from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_standardized_errors.openapi_serializers import ErrorResponse429Serializer
@@ -140,7 +141,14 @@ class TusMixin(OwnedByUserMixin):
         response = super().finalize_response(request, response, *args, **kwargs)
         for name, value in TUS_HEADERS.items():
             response[name] = value
+        if response.status_code == status.HTTP_412_PRECONDITION_FAILED:
+            response["Tus-Version"] = services.TUS_VERSION  # what the client may speak
         return response
+
+
+def _expires(response, upload: ChunkedUpload) -> None:
+    """tus `expiration` extension: when an unfinished upload is removed."""
+    response["Upload-Expires"] = http_date(upload.expires_at.timestamp())
 
 
 @extend_schema(tags=[TAG])
@@ -178,12 +186,13 @@ class UploadCreateApi(TusMixin, GenericAPIView):
         response = Response(status=status.HTTP_201_CREATED)
         response["Location"] = request.build_absolute_uri(f"{upload.id}/")
         response["Upload-Offset"] = "0"
+        _expires(response, upload)
         return response
 
     def options(self, request, *args, **kwargs):
         response = Response(status=status.HTTP_204_NO_CONTENT)
         response["Tus-Version"] = services.TUS_VERSION
-        response["Tus-Extension"] = "creation,termination"
+        response["Tus-Extension"] = "creation,termination,expiration"
         response["Tus-Max-Size"] = str(settings.WORKOUTS_MAX_UPLOAD_BYTES)
         return response
 
@@ -218,6 +227,7 @@ class UploadDetailApi(NonAtomicRequestsMixin, TusMixin, GenericAPIView):
         response = Response(status=status.HTTP_200_OK)
         response["Upload-Offset"] = str(upload.offset)
         response["Upload-Length"] = str(upload.length)
+        _expires(response, upload)
         response["Cache-Control"] = "no-store"
         return response
 
@@ -254,6 +264,7 @@ class UploadDetailApi(NonAtomicRequestsMixin, TusMixin, GenericAPIView):
             raise Conflict(str(mismatch))
         response = Response(status=status.HTTP_204_NO_CONTENT)
         response["Upload-Offset"] = str(upload.offset)
+        _expires(response, upload)
         return response
 
     @extend_schema(

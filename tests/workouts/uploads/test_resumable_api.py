@@ -45,7 +45,20 @@ def no_analysis(monkeypatch):
 def test_discovery(anon_client):
     response = anon_client.options(UPLOADS)
     assert response["Tus-Version"] == "1.0.0"
-    assert "creation" in response["Tus-Extension"]
+    assert {"creation", "termination", "expiration"} <= set(response["Tus-Extension"].split(","))
+
+
+def test_upload_expires_is_announced_and_moves_with_each_chunk(api):
+    from django.utils.http import parse_http_date
+
+    created = api.post(UPLOADS, HTTP_UPLOAD_LENGTH="10", **TUS)
+    url = created["Location"].replace("http://testserver", "")
+    upload = ChunkedUpload.objects.get()
+    assert parse_http_date(created["Upload-Expires"]) == int(upload.expires_at.timestamp())
+    assert api.head(url, **TUS)["Upload-Expires"] == created["Upload-Expires"]
+    chunk = send(api, url, 0, b"01234")
+    upload.refresh_from_db()
+    assert parse_http_date(chunk["Upload-Expires"]) == int(upload.expires_at.timestamp())
 
 
 def test_upload_in_chunks_resume_and_complete(
@@ -116,7 +129,9 @@ def test_bad_creation_headers(api, headers, status):
 
 
 def test_tus_version_and_content_type_are_checked(api):
-    assert api.post(UPLOADS, HTTP_UPLOAD_LENGTH="10").status_code == 412
+    refused = api.post(UPLOADS, HTTP_UPLOAD_LENGTH="10")
+    assert refused.status_code == 412
+    assert refused["Tus-Version"] == "1.0.0"  # tus 1.0: what the server speaks
     url = create(api, 10)
     response = api.generic(
         "PATCH", url, b"x" * 10, content_type="application/json", HTTP_UPLOAD_OFFSET="0", **TUS
