@@ -47,23 +47,22 @@ def start_redis(port: int) -> subprocess.Popen:
 
 @contextlib.contextmanager
 def publishing_to(url: str):
-    """This process's Celery app sends to `url` (whatever broker the settings name)."""
+    """This process's Celery app sends to `url` for a while (whatever broker the settings
+    name); its own connection pools are set aside and put back untouched afterwards."""
     from coach.celery import app
 
-    saved = (app.conf.broker_url, app.conf.broker_transport, app.conf.broker_transport_options)
-
-    def switch(url, transport, options):
-        if app._pool is not None:
-            app._pool.force_close_all()
-            app._pool = None
-        app.conf.broker_url, app.conf.broker_transport = url, transport
-        app.conf.broker_transport_options = options
-
-    switch(url, None, {})
+    conf = app.conf
+    saved = (conf.broker_url, conf.broker_transport, conf.broker_transport_options)
+    saved_pools = (app._pool, app.amqp._producer_pool)
+    conf.broker_url, conf.broker_transport, conf.broker_transport_options = url, None, {}
+    app._pool, app.amqp._producer_pool = None, None
     try:
         yield
     finally:
-        switch(*saved)
+        if app._pool is not None:
+            app._pool.force_close_all()
+        conf.broker_url, conf.broker_transport, conf.broker_transport_options = saved
+        app._pool, app.amqp._producer_pool = saved_pools
 
 
 def queued(url: str) -> int:
