@@ -85,7 +85,8 @@ def sessions_requeue_stuck() -> int:
 IN_FLIGHT_RETRY_AFTER_S = 30  # Retry-After: an analysis takes about this long or more
 
 
-def _ensure_capacity_for_analysis(user: User) -> None:
+def ensure_capacity_for_analysis(user: User) -> None:
+    """429 when the user already has WORKOUTS_MAX_IN_FLIGHT videos waiting or in analysis."""
     in_flight = selectors.sessions_in_flight_count(user=user)
     if in_flight >= settings.WORKOUTS_MAX_IN_FLIGHT:
         raise Throttled(
@@ -161,7 +162,7 @@ def session_create_from_upload(
         raise field_error("video", "The file is empty.", "empty_file")
     if video.size > settings.WORKOUTS_MAX_UPLOAD_BYTES:
         raise file_too_large_error()
-    _ensure_capacity_for_analysis(user)  # fail fast, before decoding; re-checked under lock
+    ensure_capacity_for_analysis(user)  # fail fast, before decoding; re-checked under lock
     path, folder = _local_copy(video)
     try:
         checked = check_video(path, max_duration_s=settings.WORKOUTS_MAX_DURATION_S)
@@ -204,7 +205,7 @@ def _store_new_session(session, video, user: User, idempotency_key: str) -> Work
         # The key is free again after a day: an older session lets go of it.
         user.workout_sessions.filter(idempotency_key=idempotency_key).update(idempotency_key="")
         session.idempotency_key = idempotency_key
-    _ensure_capacity_for_analysis(user)
+    ensure_capacity_for_analysis(user)
     session.video.save(video.name or "video.mp4", File(video), save=False)
     session.save()
     session_enqueue_analysis(session)
@@ -255,7 +256,7 @@ def session_request_reanalysis(*, session: WorkoutSession) -> WorkoutSession:
             "The video of this session was deleted, so it cannot be analysed again.",
             code="video_deleted",
         )
-    _ensure_capacity_for_analysis(session.user)
+    ensure_capacity_for_analysis(session.user)
     session.status = SessionStatus.PENDING
     session.progress = 0.0
     session.error_code = session.error_message = ""

@@ -95,6 +95,8 @@ def upload_create(*, user: User, length: int, metadata: dict[str, str]) -> Chunk
         raise services.field_error("Upload-Length", "The file is empty.", "empty_file")
     if length > settings.WORKOUTS_MAX_UPLOAD_BYTES:
         raise services.file_too_large_error("Upload-Length")
+    # Before the first byte, not after a gigabyte: the completion would be refused anyway.
+    services.ensure_capacity_for_analysis(user)
     upload = ChunkedUpload(
         user=user,
         length=length,
@@ -185,8 +187,14 @@ def upload_complete(*, upload: ChunkedUpload) -> WorkoutSession:
     """Creates the session and records it on the upload in one transaction. A retried
     completion (its answer lost on the way) waits for the row lock, then gets the same
     session, never a second one."""
-    with transaction.atomic():
-        return _complete(_locked(upload))
+    try:
+        with transaction.atomic():
+            return _complete(_locked(upload))
+    except ValidationError:
+        # The bytes are not a usable video: keeping the upload would only hold one of the
+        # user's open-upload places for a day. (Its own transaction: the failed one rolled back.)
+        upload_delete(upload=upload)
+        raise
 
 
 def _complete(upload: ChunkedUpload) -> WorkoutSession:

@@ -106,6 +106,19 @@ def test_completed_garbage_is_rejected_like_an_upload(api, no_analysis):
     assert response.status_code == 400
     assert response.json()["errors"][0]["code"] == "unreadable_video"
     assert not WorkoutSession.objects.exists()
+    assert not ChunkedUpload.objects.exists()  # no open-upload place held for a day
+
+
+def test_creation_is_refused_while_analyses_are_full(api, user, settings):
+    from tests.workouts.factories import WorkoutSessionFactory
+    from workouts.models import SessionStatus
+
+    settings.WORKOUTS_MAX_IN_FLIGHT = 1
+    WorkoutSessionFactory(user=user, status=SessionStatus.PENDING)
+    response = api.post(UPLOADS, HTTP_UPLOAD_LENGTH="10", **TUS)
+    assert response.status_code == 429  # before the first byte is sent
+    assert "Retry-After" in response
+    assert not ChunkedUpload.objects.exists()
 
 
 def test_chunk_past_declared_length(api):
