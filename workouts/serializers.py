@@ -73,11 +73,23 @@ class SessionSerializer(StrictModelSerializer):
         extra_kwargs = {name: {"required": True} for name in ("title", "notes", "started_at")}
 
 
+class BodyMetricsSerializer(serializers.Serializer):
+    """The body metrics the calories were computed with; what the user had not given is
+    left out (the engine used its stated defaults)."""
+
+    weight_kg = serializers.FloatField(required=False)
+    height_cm = serializers.FloatField(required=False)
+    age = serializers.FloatField(required=False)
+    sex = serializers.CharField(required=False)
+
+
 class SessionDetailSerializer(SessionSerializer):
+    """A session with its bouts, repetitions and the body metrics its calories used."""
+
     bouts = BoutSerializer(many=True, read_only=True)
     reps_by_exercise = serializers.SerializerMethodField()
-    body_metrics = serializers.JSONField(
-        read_only=True, help_text="Body metrics the calories used."
+    body_metrics = BodyMetricsSerializer(
+        read_only=True, allow_null=True, help_text="Body metrics the calories used."
     )
 
     class Meta(SessionSerializer.Meta):

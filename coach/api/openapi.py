@@ -86,3 +86,13 @@ def add_retry_after_to_429(result, generator, request, public):
             if isinstance(response, dict):
                 response.setdefault("headers", {}).setdefault("Retry-After", RETRY_AFTER_HEADER)
     return result
+
+
+def nullable_refs_are_objects(result, generator, request, public):
+    """Postprocessing hook: OpenAPI 3.0.3 ignores `nullable` beside a lone `allOf` (a
+    nullable nested serializer); with `type: object` next to it, `null` validates."""
+    for component in result.get("components", {}).get("schemas", {}).values():
+        for prop in component.get("properties", {}).values():
+            if prop.get("nullable") and "allOf" in prop and "type" not in prop:
+                prop["type"] = "object"
+    return result

@@ -102,3 +102,16 @@ def test_descriptions_are_api_documentation_not_implementation_notes(schema):
             description = op.get("description", "")
             for note in ("atomic", "family", "Public:", "For views", "OwnedByUserMixin"):
                 assert note not in description, (method, path, note)
+
+
+def test_nullable_nested_objects_validate_null_in_openapi_3_0(schema):
+    plank = schema["components"]["schemas"]["Records"]["properties"]["longest_plank"]
+    assert plank["nullable"] is True and plank["type"] == "object"
+
+
+def test_body_metrics_are_typed_and_session_detail_describes_itself(schema):
+    components = schema["components"]["schemas"]
+    metrics = components["SessionDetail"]["properties"]["body_metrics"]
+    assert metrics["allOf"] == [{"$ref": "#/components/schemas/BodyMetrics"}]
+    assert set(components["BodyMetrics"]["properties"]) == {"weight_kg", "height_cm", "age", "sex"}
+    assert components["SessionDetail"]["description"] != components["Session"]["description"]
