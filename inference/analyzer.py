@@ -93,13 +93,15 @@ def analyze_sequence(
         for s, r in zip(segs, reps, strict=True)
     ]
     calibration = confidence.load_calibration(weights.version)
-    for s, b in zip(segs, bouts, strict=True):
-        ev = confidence.bout_evidence(
-            b, s.start, s.end, feats, usable, seq.fps, weights.prior(s.label)
-        )
-        if evidence is not None:
-            evidence.append(ev)
-        confidence.calibrated(b, ev, calibration)
+    # Live refreshes (weights without a calibration, every second) skip the evidence.
+    if calibration is not None or evidence is not None:
+        for s, b in zip(segs, bouts, strict=True):
+            ev = confidence.bout_evidence(
+                b, s.start, s.end, feats, usable, seq.fps, weights.prior(s.label)
+            )
+            if evidence is not None:
+                evidence.append(ev)
+            confidence.calibrated(b, ev, calibration)
     reps_by: dict[str, int] = {}
     for b in bouts:
         if b.exercise not in calories.STATIC_EXERCISES:

@@ -135,16 +135,11 @@ def upload_append(
         if chunked:
             length = upload.length - offset
         if offset + length > upload.length:
-            raise ValidationError(
-                {
-                    "Content-Length": [
-                        ValidationError(
-                            f"The chunk would end at byte {offset + length}, past the declared "
-                            f"Upload-Length of {upload.length}.",
-                            code="invalid",
-                        )
-                    ]
-                }
+            raise services.field_error(
+                "Content-Length",
+                f"The chunk would end at byte {offset + length}, past the declared "
+                f"Upload-Length of {upload.length}.",
+                "invalid",
             )
         written = 0
         with open(_partial_file(upload), "r+b") as out:
@@ -159,16 +154,10 @@ def upload_append(
                 out.write(piece)
                 written += len(piece)
         if chunked and written == length and stream.read(1):
-            raise ValidationError(
-                {
-                    "Content-Length": [
-                        ValidationError(
-                            f"The chunked body runs past the declared Upload-Length of "
-                            f"{upload.length}.",
-                            code="invalid",
-                        )
-                    ]
-                }
+            raise services.field_error(
+                "Content-Length",
+                f"The chunked body runs past the declared Upload-Length of {upload.length}.",
+                "invalid",
             )
         upload.offset = offset + written
         upload.expires_at = timezone.now() + UPLOAD_TTL
