@@ -18,11 +18,12 @@ import numpy as np
 
 from . import bout_classifier, calories, confidence, live
 from .calories import BodyMetrics
-from .decode import ANALYSIS_FPS, FrameStream, prefetch
+from .decode import ANALYSIS_FPS
 from .features import mirror, sequence_features
 from .heads import EngineWeights, frame_probabilities, load_weights
 from .landmarks import LandmarkSequence
 from .pose import N_LANDMARKS, PoseBackbone, default_backbone, default_backbone_name
+from .pose_slices import PoseSlices
 from .postprocess import (
     fit_to_repetitions,
     make_bout,
@@ -259,22 +260,20 @@ def analyze_video(
     timings: dict | None = None,
 ) -> AnalysisResult:
     """Analyse a video file. `progress(fraction)` is called as decoding advances."""
-    stream = FrameStream(str(path))
     own = backbone is None
     backbone = backbone or default_backbone()
-    backbone.reset()
-    analyzer = StreamingAnalyzer(body, stream.fps, weights, backbone)
+    video = PoseSlices(str(path), backbone)
+    analyzer = StreamingAnalyzer(body, video.fps, weights, backbone)
     analyzer.LIVE_EVERY_S = float("inf")  # no live estimates needed in batch mode
-    expected = max(1, int(stream.info.duration_s * stream.fps))
+    expected = max(1, int(video.info.duration_s * video.fps))
     t0 = time.perf_counter()
     try:
-        # Decoding runs a few frames ahead in a thread while this one runs the pose model.
-        for fr in prefetch(stream):
-            analyzer.frame_size = (fr.rgb.shape[1], fr.rgb.shape[0])
-            analyzer.push(fr.rgb)
+        for fr in video:
+            analyzer.frame_size = fr.size
+            analyzer.push(fr.pose)
             if progress is not None and fr.index % 10 == 0:
                 progress(min(1.0, fr.index / expected))
-        result = analyzer.finish(stream.duration_s)
+        result = analyzer.finish(video.duration_s)
     finally:
         if own:
             backbone.close()

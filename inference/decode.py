@@ -102,12 +102,24 @@ def _target_size(w: int, h: int, sar: float, max_side: int) -> tuple[int, int] |
 
 
 class FrameStream:
-    """Iterates `Frame`s at `fps` from a video file; `duration_s` is exact after iteration."""
+    """Iterates `Frame`s at `fps` from a video file; `duration_s` is exact after iteration
+    (of a stream with no `stop`).
 
-    def __init__(self, path: str, fps: float = ANALYSIS_FPS, max_side: int = MAX_SIDE):
+    `start`/`stop`: only the analysis frames with start <= index < stop (a slice of the
+    video: the source frames before it are grabbed, never converted)."""
+
+    def __init__(
+        self,
+        path: str,
+        fps: float = ANALYSIS_FPS,
+        max_side: int = MAX_SIDE,
+        start: int = 0,
+        stop: int | None = None,
+    ):
         self.path = str(path)
         self.fps = float(fps)
         self.max_side = max_side
+        self.start, self.stop = start, stop
         self.info = probe(self.path)
         self.source_frames_read = 0
         self.duration_s = self.info.duration_s
@@ -132,6 +144,13 @@ class FrameStream:
                 # grid repeats frames, so the grid stays regular.
                 if t + 1e-6 < next_t:
                     continue
+                if self.stop is not None and out_index >= self.stop:
+                    return
+                while out_index < self.start and next_t <= t + 1e-6:  # before the slice
+                    out_index += 1
+                    next_t = out_index * step
+                if next_t > t + 1e-6:  # nothing of the slice on this frame: no conversion
+                    continue
                 ok, bgr = cap.retrieve()
                 if not ok or bgr is None:
                     continue
@@ -141,7 +160,8 @@ class FrameStream:
                     bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
                 rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
                 while next_t <= t + 1e-6:
-                    yield Frame(out_index, out_index * step, rgb)
+                    if self.stop is None or out_index < self.stop:
+                        yield Frame(out_index, out_index * step, rgb)
                     out_index += 1
                     next_t = out_index * step
             self.source_frames_read = src_index

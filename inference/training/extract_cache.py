@@ -19,12 +19,15 @@ def fill_cache(manifest: str, log=print) -> None:
     for i, c in enumerate(sorted(clips, key=lambda c: c.duration_s)):
         done = cache_path(c.id, backbone.version, ANALYSIS_FPS).exists()
         t0 = time.perf_counter()
+        switches = getattr(backbone, "switches", 0)
         seq = cached_landmarks(c.id, str(c.video_path), backbone)
         if not done:
+            switched = getattr(backbone, "switches", 0) - switches
             log(
                 f"[{i + 1}/{len(clips)}] {c.id}: {len(seq)} frames, "
                 f"person {seq.present.mean():.0%}, "
-                f"{time.perf_counter() - t0:.1f}s",
+                + (f"followed someone else {switched}x, " if switched else "")
+                + f"{time.perf_counter() - t0:.1f}s",
                 flush=True,
             )
     backbone.close()

@@ -114,3 +114,18 @@ def test_prefetch_is_bounded_and_stops_the_decoder_when_the_consumer_stops():
     gen.close()
     assert closed.wait(2.0)  # the source generator was closed (VideoCapture released)
     assert not any(t.name == "coach-decode" and t.is_alive() for t in threading.enumerate())
+
+
+@pytest.mark.parametrize("n, fps", [(45, 30.0), (10, 5.0), (61, 24.0)])
+def test_slices_of_a_stream_are_the_whole_stream(tmp_path, n, fps):
+    p = tmp_path / "v.mp4"
+    _write_video(p, n=n, fps=fps)
+    whole = [(f.index, f.t, int(f.rgb.sum())) for f in FrameStream(str(p))]
+    k = len(whole)
+    cuts = [(0, k // 3), (k // 3, 2 * k // 3), (2 * k // 3, None)]
+    parts = [
+        (f.index, f.t, int(f.rgb.sum()))
+        for a, b in cuts
+        for f in FrameStream(str(p), start=a, stop=b)
+    ]
+    assert parts == whole

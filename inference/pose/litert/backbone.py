@@ -12,6 +12,7 @@ from ..base import PoseFrame
 from .detector import MIN_SCORE, PoseDetector, detection_rect
 from .landmarker import MIN_PRESENCE, PoseLandmarker
 from .models import DETECTOR, LANDMARK_FULL, SEGMENTATION_OUTPUT, make_interpreter
+from .people import HISTORY, SCAN_EVERY, PeopleInView, Place, Seen, joint_angles
 from .roi import Rect, rect_from_alignment_points, transform_rect
 from .smoothing import PoseSmoother
 
@@ -22,11 +23,17 @@ class LiteRtBlazePoseBackbone:
     Per frame: without a track, run the detector and take its best person's ROI; run the
     landmark model on that ROI; if the pose-presence score is below `min_tracking_confidence`
     drop the track (the next frame detects again); otherwise smooth the landmarks and derive
-    the next frame's ROI from the smoothed auxiliary landmarks.
+    the next frame's ROI from the smoothed auxiliary landmarks. Once a second the detector
+    looks for other people, and tracking moves to someone else when they are clearly the
+    one exercising (`people`).
     """
 
     name = "blazepose_full_litert"
-    version = "litert-blazepose-full-mp0.10.14-v1"
+    version = "litert-blazepose-full-mp0.10.14-v2"
+    #: `lead_in` looks at one frame in LEAD_IN_EVERY of the LEAD_IN_FRAMES before a slice:
+    #: a whole history of scans.
+    LEAD_IN_EVERY = SCAN_EVERY
+    LEAD_IN_FRAMES = HISTORY * SCAN_EVERY
 
     def __init__(
         self,
@@ -44,8 +51,15 @@ class LiteRtBlazePoseBackbone:
         self._pid = os.getpid()
         self._roi: Rect | None = None
         self._smoother = PoseSmoother()
+        self._people = PeopleInView()
         self.detector_calls = 0
         self.landmark_calls = 0
+        self.scans = 0  # detector runs looking for other people while tracking
+        self.switches = 0  # times tracking moved to someone else exercising
+
+    def with_threads(self, num_threads: int) -> LiteRtBlazePoseBackbone:
+        """A new backbone like this one whose interpreters use `num_threads` threads."""
+        return LiteRtBlazePoseBackbone(self._min_det, self._min_trk, self._smooth, num_threads)
 
     def _ensure(self) -> None:
         # An interpreter inherited through fork() has lost its thread pool (a forked child
@@ -82,14 +96,62 @@ class LiteRtBlazePoseBackbone:
             image, vis, aux, world = self._smoother.apply(
                 image, vis, aux, world, object_scale, w, h
             )
-        self._roi = transform_rect(rect_from_alignment_points(aux[0], aux[1], w, h), w, h)
+        self._roi = roi_from_aux(aux, w, h)
+        if self._people.scan_due():
+            own = Seen(place_of(aux[0], aux[1], w, h), joint_angles(world), aux)
+            self._look_for_others(rgb, own)
         return PoseFrame(image.astype(np.float32), vis.astype(np.float32), world.astype(np.float32))
+
+    def lead_in(self, rgb: np.ndarray) -> None:
+        """A look at a frame before the first one to track (see LEAD_IN_FRAMES): who to
+        follow is chosen as `process` chooses, so a slice of a video starts on the person
+        exercising."""
+        self._ensure()
+        h, w = rgb.shape[:2]
+        roi = self._roi
+        if roi is None:
+            det = self._detector.detect(rgb)
+            if det is None:
+                return
+            roi = detection_rect(det, w, h)
+        raw = self._landmarker.run(rgb, roi)
+        if raw.presence < self._min_trk:
+            self._lose_track()
+            return
+        self._roi = roi_from_aux(raw.aux, w, h)
+        own = Seen(place_of(raw.aux[0], raw.aux[1], w, h), joint_angles(raw.world), raw.aux)
+        self._look_for_others(rgb, own)
+
+    def _look_for_others(self, rgb: np.ndarray, own: Seen) -> None:
+        """A scan of the whole frame; follow someone else from the next frame on if they
+        are the one exercising (their smoothing starts afresh)."""
+        h, w = rgb.shape[:2]
+        self.scans += 1
+        found = self._detector.detect_all(rgb)
+
+        def look(roi: Rect) -> Seen | None:
+            self.landmark_calls += 1
+            raw = self._landmarker.run(rgb, roi)
+            if raw.presence < self._min_trk:
+                return None
+            return Seen(place_of(raw.aux[0], raw.aux[1], w, h), joint_angles(raw.world), raw.aux)
+
+        switch = self._people.update(
+            own,
+            [place_of(d.keypoints[0], d.keypoints[1], w, h) for d in found],
+            look_at=lambda i: look(detection_rect(found[i], w, h)),
+            look_again=lambda aux: look(roi_from_aux(aux, w, h)),
+        )
+        if switch is not None:
+            self.switches += 1
+            self._smoother.reset()
+            self._roi = roi_from_aux(switch.aux, w, h)
 
     def tracking_state(self) -> bytes:
         """What carries over from one frame to the next (the ROI and the smoothing
         filters), so another process can go on exactly where this one stopped (live
         streams move between workers)."""
-        arrays = self._smoother.state()
+        arrays = self._smoother.state() | self._people.state()
         if self._roi is not None:
             arrays["roi"] = np.array(dataclasses.astuple(self._roi), dtype=np.float64)
         buffer = io.BytesIO()
@@ -105,15 +167,33 @@ class LiteRtBlazePoseBackbone:
             arrays = {name: z[name] for name in z.files}
         if "roi" in arrays:
             self._roi = Rect(*(float(v) for v in arrays.pop("roi")))
+        self._people.restore(arrays)
         self._smoother.restore(arrays)
 
     def _lose_track(self) -> None:
         self._roi = None
         self._smoother.reset()
+        self._people.forget()
 
     def reset(self) -> None:
         self._lose_track()
+        self._people = PeopleInView()
 
     def close(self) -> None:
         self._lose_track()
         self._detector = self._landmarker = None
+
+
+def place_of(centre: np.ndarray, scale_point: np.ndarray, frame_w: int, frame_h: int) -> Place:
+    """A person's hip centre and body radius in pixels, from the detector's keypoints 0-1
+    or the landmark model's auxiliary landmarks (the same two points)."""
+    x, y = float(centre[0]) * frame_w, float(centre[1]) * frame_h
+    dx, dy = float(scale_point[0]) * frame_w - x, float(scale_point[1]) * frame_h - y
+    return Place(x, y, float(np.hypot(dx, dy)))
+
+
+def roi_from_aux(aux: np.ndarray, frame_w: int, frame_h: int) -> Rect:
+    """PoseLandmarksToRoi: the next region of interest from the two auxiliary landmarks."""
+    return transform_rect(
+        rect_from_alignment_points(aux[0], aux[1], frame_w, frame_h), frame_w, frame_h
+    )

@@ -104,23 +104,43 @@ class PoseDetector:
         self.min_score = min_score
 
     def detect(self, rgb: np.ndarray) -> Detection | None:
+        """The best person (the first detection, as mediapipe's graph takes it)."""
+        found = self.detect_all(rgb, max_out=1)
+        return found[0] if found else None
+
+    def detect_all(self, rgb: np.ndarray, max_out: int | None = None) -> list[Detection]:
+        """Everyone found, best first."""
         tensor, padding = detector_input(rgb)
         self._it.set_tensor(self._in, tensor)
         self._it.invoke()
         raw_boxes = self._it.get_tensor(self._boxes_idx)[0]
         scores = scores_from_logits(self._it.get_tensor(self._scores_idx)[0, :, 0])
-        return best_detection(raw_boxes, scores, self._anchors, padding, self.min_score)
+        return detections(raw_boxes, scores, self._anchors, padding, self.min_score, max_out)
+
+
+def detections(
+    raw_boxes, scores, anchors, padding, min_score=MIN_SCORE, max_out: int | None = None
+) -> list[Detection]:
+    """Detections after weighted NMS, best first, un-letterboxed (mediapipe's graph keeps
+    the first: SplitDetectionVector 0..1)."""
+    keep = scores >= min_score
+    if not keep.any():
+        return []
+    boxes, kps = decode_boxes(raw_boxes[keep], anchors[keep])
+    return [
+        Detection(
+            score,
+            remove_letterbox(box.reshape(2, 2), padding).reshape(4),
+            remove_letterbox(kp, padding),
+        )
+        for score, box, kp in weighted_nms(scores[keep], boxes, kps, max_out=max_out)
+    ]
 
 
 def best_detection(raw_boxes, scores, anchors, padding, min_score=MIN_SCORE) -> Detection | None:
-    """The first detection after weighted NMS (SplitDetectionVector 0..1), un-letterboxed."""
-    keep = scores >= min_score
-    if not keep.any():
-        return None
-    boxes, kps = decode_boxes(raw_boxes[keep], anchors[keep])
-    score, box, kp = weighted_nms(scores[keep], boxes, kps, max_out=1)[0]
-    box = remove_letterbox(box.reshape(2, 2), padding).reshape(4)
-    return Detection(score, box, remove_letterbox(kp, padding))
+    """The first detection after weighted NMS, un-letterboxed."""
+    found = detections(raw_boxes, scores, anchors, padding, min_score, max_out=1)
+    return found[0] if found else None
 
 
 def detection_rect(det: Detection, frame_w: int, frame_h: int) -> Rect:
