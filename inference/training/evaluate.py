@@ -30,6 +30,7 @@ from ..heads import IDLE, load_weights
 from ..landmarks import cache_path
 from ..pose import default_backbone
 from .calibrate import bout_rows, cross_fitted_report, fit_calibration
+from .conditions import CONDITIONS, conditions
 from .dataset import NON_EXERCISE, Clip, exercise_labels
 from .train import (
     SEED,
@@ -396,6 +397,7 @@ class _FoldRunner:
                 for a, e in spans
             )
             row["fold"] = k
+            row["conditions"] = sorted(conditions(c))
             rows.append(row)
         return rows, analysis_s
 
@@ -458,8 +460,19 @@ def evaluate(
         "summary": summary,
         "calibration": cross_fitted_report(bouts),
         "per_label": {lab: summarise(v) for lab, v in sorted(per_label.items())},
+        "per_condition": per_condition(rows),
         "clips": rows,
     }
+
+
+def per_condition(rows: list[dict]) -> dict:
+    """`summarise` over the clips of each footage condition (`conditions.CONDITIONS`)."""
+    out = {}
+    for name in CONDITIONS:
+        some = [r for r in rows if name in r.get("conditions", ())]
+        if some:
+            out[name] = summarise(some)
+    return out
 
 
 def print_report(report: dict, out=print) -> None:
@@ -484,6 +497,13 @@ def print_report(report: dict, out=print) -> None:
         out(
             f"{lab:18s} {s['clips']:5d} {fmt(s['label_accuracy']):>5s} {fmt(s['rep_mae']):>7s} "
             f"{fmt(s['off_by_one_accuracy']):>5s}"
+        )
+    out("\nper footage condition (tags from the manifest's notes):")
+    out(f"{'condition':18s} {'clips':>5s} {'acc':>5s} {'repMAE':>7s} {'obo':>5s}  meaning")
+    for name, s in report.get("per_condition", {}).items():
+        out(
+            f"{name:18s} {s['clips']:5d} {fmt(s['label_accuracy']):>5s} {fmt(s['rep_mae']):>7s} "
+            f"{fmt(s['off_by_one_accuracy']):>5s}  {CONDITIONS[name]}"
         )
     confusions = defaultdict(int)
     for r in report["clips"]:
