@@ -2,7 +2,6 @@
 
 from pathlib import PurePosixPath
 
-from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_standardized_errors.openapi_serializers import ErrorResponse429Serializer
@@ -29,12 +28,12 @@ from workouts.serializers import (
     SessionUpdateSerializer,
     SessionUploadSerializer,
 )
+from workouts.uploads import direct
 
 TAG = "workout sessions"
-# Multipart framing around the file: a request this much over the limit is too large.
-MULTIPART_OVERHEAD_BYTES = 1024 * 1024
 SESSION_LOCATION = location_header("The URL of the new session.")
 REANALYSE_CONFLICT_409 = client_error_response("ReanalyseConflictResponse", ["conflict"])
+LENGTH_REQUIRED_411 = client_error_response("LengthRequiredResponse", ["length_required"])
 
 
 class OwnedSessionMixin(OwnedByUserMixin):
@@ -57,6 +56,11 @@ class SessionListCreateApi(NonAtomicRequestsMixin, OwnedSessionMixin, generics.L
     filterset_class = SessionFilter
     parser_classes = [MultiPartParser]
 
+    def initialize_request(self, request, *args, **kwargs):
+        if request.method == "POST":
+            direct.stream_video_to_storage(request)
+        return super().initialize_request(request, *args, **kwargs)
+
     @extend_schema(
         summary="List my workout sessions",
         description="My sessions, newest first, without their bouts (read one session for "
@@ -70,6 +74,7 @@ class SessionListCreateApi(NonAtomicRequestsMixin, OwnedSessionMixin, generics.L
         request=SessionUploadSerializer,
         responses={
             201: SessionDetailSerializer,
+            411: LENGTH_REQUIRED_411,
             413: FILE_TOO_LARGE_413,
             429: ErrorResponse429Serializer,
         },
@@ -88,12 +93,12 @@ class SessionListCreateApi(NonAtomicRequestsMixin, OwnedSessionMixin, generics.L
         "`status` is `done` or `failed`. The file is checked by decoding it. Limits: "
         "size (WORKOUTS_MAX_UPLOAD_BYTES, answered with 413), duration "
         "(WORKOUTS_MAX_DURATION_S) and videos in analysis at once per user "
-        "(WORKOUTS_MAX_IN_FLIGHT, answered with 429).",
+        "(WORKOUTS_MAX_IN_FLIGHT, answered with 429). A body over the size limit is "
+        "refused before it is read when its Content-Length says so; send the body with a "
+        "Content-Length (411 without one).",
     )
     def post(self, request):
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        if declared > settings.WORKOUTS_MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES:
-            raise services.file_too_large_error()
+        direct.ensure_length_is_declared(request)
         serializer = SessionUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         session = services.session_create_from_upload(

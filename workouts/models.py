@@ -148,6 +148,10 @@ def partial_upload_path(upload_id) -> str:
     return f"uploads/partial/{upload_id}"
 
 
+# Direct uploads while they are received (workouts.uploads.direct); no row names them.
+INCOMING_UPLOADS_FOLDER = "uploads/incoming"
+
+
 class ChunkedUpload(models.Model):
     """A resumable (tus 1.0) upload in progress. Bytes land in a file under MEDIA_ROOT; on
     completion they become a WorkoutSession like any upload."""

@@ -11,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.db.models.fields.files import FieldFile
@@ -20,7 +21,14 @@ from rest_framework.exceptions import AuthenticationFailed, Throttled
 
 from users.models import User
 from workouts import selectors
-from workouts.models import Bout, ChunkedUpload, SessionSource, SessionStatus, WorkoutSession
+from workouts.models import (
+    INCOMING_UPLOADS_FOLDER,
+    Bout,
+    ChunkedUpload,
+    SessionSource,
+    SessionStatus,
+    WorkoutSession,
+)
 from workouts.tasks import analyze_session
 from workouts.uploads.video import VideoRejected, check_video
 
@@ -206,7 +214,11 @@ def _store_new_session(session, video, user: User, idempotency_key: str) -> Work
         user.workout_sessions.filter(idempotency_key=idempotency_key).update(idempotency_key="")
         session.idempotency_key = idempotency_key
     ensure_capacity_for_analysis(user)
-    session.video.save(video.name or "video.mp4", File(video), save=False)
+    # A request's upload is the storage's to take: on the same disk it is moved into place
+    # (workouts.uploads.direct), not copied. Any other file (a resumable upload's bytes,
+    # kept until the commit) is copied.
+    content = video if isinstance(video, UploadedFile) else File(video)
+    session.video.save(video.name or "video.mp4", content, save=False)
     session.save()
     session_enqueue_analysis(session)
     return session
@@ -384,14 +396,16 @@ ORPHAN_AFTER = timedelta(days=1)
 
 def media_orphans_purge() -> int:
     """Removes stored videos and partial uploads that no row names, a day after they were
-    written (left by a crash between storing a file and committing its row); returns how
-    many. A file younger than that may belong to a transaction still open."""
+    written (left by a crash between storing a file and committing its row, or in the
+    middle of receiving it); returns how many. A file younger than that may belong to a
+    transaction still open, or to an upload still arriving."""
     from django.core.files.storage import default_storage as storage
 
     cutoff = timezone.now() - ORPHAN_AFTER
     rows_naming = [
         ("videos", lambda name: WorkoutSession.objects.filter(video=name)),
         ("uploads/partial", lambda name: ChunkedUpload.objects.filter(pk=_uuid_or_none(name))),
+        (INCOMING_UPLOADS_FOLDER, lambda name: WorkoutSession.objects.none()),
     ]
     removed = 0
     for folder, rows in rows_naming:

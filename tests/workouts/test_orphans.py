@@ -73,8 +73,13 @@ def test_the_sweep_removes_day_old_files_that_no_row_names(user):
     young_orphan = default_storage.save(f"videos/{user.pk}/fresh.mp4", ContentFile(b"x"))
     partial_orphan = default_storage.save(f"uploads/partial/{uuid.uuid4()}", ContentFile(b"x"))
     age(partial_orphan, 2)
-    assert media_orphans_purge() == 2
+    abandoned = default_storage.save("uploads/incoming/tmpab12.upload", ContentFile(b"x"))
+    age(abandoned, 2)  # a direct upload whose web worker died while receiving it
+    arriving = default_storage.save("uploads/incoming/tmpcd34.upload", ContentFile(b"x"))
+    assert media_orphans_purge() == 3
     assert default_storage.exists(kept.video.name)
     assert default_storage.exists(young_orphan)  # may belong to a transaction still open
+    assert default_storage.exists(arriving)
     assert not default_storage.exists(old_orphan)
     assert not default_storage.exists(partial_orphan)
+    assert not default_storage.exists(abandoned)

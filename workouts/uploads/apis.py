@@ -26,6 +26,7 @@ from rest_framework.reverse import reverse
 from coach.api.errors import Conflict
 from coach.api.mixins import NonAtomicRequestsMixin, OwnedByUserMixin
 from coach.api.openapi import client_error_response, file_too_large_response, location_header
+from coach.chunked import is_chunked_without_length
 from workouts.models import ChunkedUpload
 from workouts.serializers import FILE_TOO_LARGE_413, SessionDetailSerializer
 from workouts.services import UPLOAD_ERROR_CODES
@@ -86,10 +87,7 @@ CHUNK_ERROR_400 = get_validation_error_serializer(
 
 def _chunk_length(request) -> int | None:
     """Content-Length, or None for a chunked body (read to its end)."""
-    if (
-        "Content-Length" not in request.headers
-        and "chunked" in request.headers.get("Transfer-Encoding", "").lower()
-    ):
+    if is_chunked_without_length(request.META):
         return None
     return _header_int(request, "Content-Length")
 
