@@ -6,17 +6,13 @@ Screenshots land in .pytest_cache/screenshots/ (gitignored) for a person to look
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.workers import stop_process
+from tests.servers import env_on_the_test_database, free_port, serving
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / ".pytest_cache" / "screenshots"
@@ -47,64 +43,18 @@ def built_dashboard():
     assert (REPO / "frontend" / "dist" / "index.html").is_file()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_serving(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the web server exited with {process.returncode}")
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except urllib.error.HTTPError:
-            return  # it answered, which is all this waits for
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"the web server did not answer {url} within {timeout}s")
-
-
 @contextlib.contextmanager
 def running_server():
     """`manage.py runserver` (the ASGI one once Channels is installed) on the test database.
 
     `--insecure` serves static files with DEBUG off, as WhiteNoise does in production.
     """
-    from django.db import connection
-
     port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
-        "DJANGO_SETTINGS_MODULE": "coach.settings.test",
-        "COACH_WORKER_DB_NAME": str(connection.settings_dict["NAME"]),
-    }
-    log_path = REPO / ".pytest_cache" / "browser-server.log"
-    log_path.parent.mkdir(exist_ok=True)
-    with open(log_path, "ab") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "manage.py",
-                "runserver",
-                f"127.0.0.1:{port}",
-                "--noreload",
-                "--insecure",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=log,
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            wait_until_serving(f"{url}/healthz", process)
-            yield url
-        finally:
-            stop_process(process)
+    command = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload",
+               "--insecure"]  # fmt: skip
+    log = REPO / ".pytest_cache" / "browser-server.log"
+    with serving(command, env=env_on_the_test_database(), port=port, log=log) as url:
+        yield url
 
 
 @pytest.fixture

@@ -2,31 +2,15 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-import cv2
-import numpy as np
 import pytest
 
 import inference
 from inference.result import AnalysisResult, BodyMetricsUsed, Bout, ModelInfo, Totals
 from tests.datasets import dataset_dir
 from tests.factories import UserFactory
+from tests.videos import write_synthetic_video
 from tests.workouts.factories import WorkoutSessionFactory
 from workouts.models import SessionStatus
-
-
-def write_synthetic_video(
-    path: Path, *, seconds: float = 2.0, fps: int = 15, size=(96, 64)
-) -> Path:
-    """A small real MP4 (a moving square): decodable, but nobody in it."""
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
-    assert writer.isOpened(), "OpenCV cannot write MP4 here"
-    for i in range(int(seconds * fps)):
-        frame = np.full((size[1], size[0], 3), 40, np.uint8)
-        x = (i * 3) % (size[0] - 16)
-        frame[20:36, x : x + 16] = (0, 200, 255)
-        writer.write(frame)
-    writer.release()
-    return path
 
 
 @pytest.fixture
