@@ -25,11 +25,11 @@ import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 
 import cv2
 import websockets
+from web_stack import own_database_url, signup
 
 REPO = Path(__file__).resolve().parents[1]
 DATASET = Path(
@@ -48,23 +48,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def bench_database_url() -> str:
-    """A database of its own: PostgreSQL `coach_bench_live` next to DATABASE_URL's, or a
-    throwaway SQLite file."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        return f"sqlite:///{tempfile.mkdtemp(prefix='coach-bench-live-')}/db.sqlite3"
-    import psycopg2
-
-    connection = psycopg2.connect(url.replace("postgres://", "postgresql://"))
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("DROP DATABASE IF EXISTS coach_bench_live")
-        cursor.execute("CREATE DATABASE coach_bench_live")
-    connection.close()
-    return url.rsplit("/", 1)[0] + "/coach_bench_live"
 
 
 def clip_frames(clip_id: str, fps: float, seconds: float, max_side: int = 640):
@@ -93,17 +76,6 @@ def clip_frames(clip_id: str, fps: float, seconds: float, max_side: int = 640):
             ].tobytes()
         frames.append((t, encoded[index]))
     return frames
-
-
-def signup(base: str) -> str:
-    body = json.dumps(
-        {"email": f"bench-{uuid.uuid4().hex[:10]}@example.com", "password": uuid.uuid4().hex}
-    ).encode()
-    request = urllib.request.Request(
-        f"{base}/api/v1/auth/signup/", body, {"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request) as response:
-        return json.loads(response.read())["tokens"]["access"]
 
 
 async def live_session(url, token, frames, warmup_s, report):
@@ -194,7 +166,7 @@ def main():
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "coach.settings.local",
-        "DATABASE_URL": bench_database_url(),
+        "DATABASE_URL": own_database_url("coach_bench_live"),
         "MEDIA_ROOT": str(scratch / "media"),
         "CELERY_FS_DIR": str(scratch / "celery"),
         "AUTH_THROTTLE_RATE": "1000/min",

@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 from tests.workers import stop_process
@@ -61,16 +62,22 @@ def env_on_the_test_database() -> dict:
     }
 
 
+@dataclass(frozen=True)
+class Server:
+    url: str  # http://127.0.0.1:port
+    pid: int
+
+
 @contextlib.contextmanager
 def serving(command: list[str], *, env: dict, port: int, log: Path, ready_path="/healthz"):
-    """Runs `command` (a server listening on `port`) until the block ends; yields its base
-    URL once it answers `ready_path`. Its output is appended to `log`."""
+    """Runs `command` (a server listening on `port`) until the block ends; yields it once
+    it answers `ready_path`. Its output is appended to `log`."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as output:
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=output)
         try:
             url = f"http://127.0.0.1:{port}"
             wait_until_serving(f"{url}{ready_path}", process)
-            yield url
+            yield Server(url, process.pid)
         finally:
             stop_process(process)

@@ -53,8 +53,8 @@ def running_server():
     command = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload",
                "--insecure"]  # fmt: skip
     log = REPO / ".pytest_cache" / "browser-server.log"
-    with serving(command, env=env_on_the_test_database(), port=port, log=log) as url:
-        yield url
+    with serving(command, env=env_on_the_test_database(), port=port, log=log) as server:
+        yield server.url
 
 
 @pytest.fixture

@@ -3,17 +3,15 @@ for the live WebSocket. A large direct upload streams to disk in one worker whil
 others answer /healthz and the WebSocket stays live; a body declared over the limit is
 refused before it is sent; tus-java-client's chunked PATCH is read to its end."""
 
-import asyncio
 import http.client
 import json
-import threading
 import time
 from urllib.parse import urlsplit
 
 import pytest
-import websockets
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from tests.polling import LiveSocketPinger, Poller
 from tests.servers import (
     REPO,
     daphne_command,
@@ -43,8 +41,8 @@ def server_env():
 @pytest.fixture
 def web(server_env):
     port = free_port()
-    with serving(gunicorn_command(port, workers=3), env=server_env, port=port, log=LOG) as url:
-        yield url
+    with serving(gunicorn_command(port, workers=3), env=server_env, port=port, log=LOG) as server:
+        yield server.url
 
 
 @pytest.fixture
@@ -52,9 +50,9 @@ def token(user):
     return str(RefreshToken.for_user(user).access_token)
 
 
-def connect(url: str) -> http.client.HTTPConnection:
+def connect(url: str, timeout_s: float = 60) -> http.client.HTTPConnection:
     parts = urlsplit(url)
-    return http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    return http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout_s)
 
 
 def paced(pieces):
@@ -63,63 +61,10 @@ def paced(pieces):
         time.sleep(SEND_PIECE_DELAY_S)
 
 
-class Poller(threading.Thread):
-    """Calls `probe()` (returns True when it was answered right) until stopped; records
-    when each call started and how long it took."""
-
-    def __init__(self, probe):
-        super().__init__(daemon=True)
-        self.probe, self.stopped = probe, threading.Event()
-        self.calls: list[tuple[float, float, bool]] = []  # (start, seconds, answered right)
-
-    def run(self):
-        while not self.stopped.is_set():
-            start = time.monotonic()
-            try:
-                ok = self.probe()
-            except Exception:
-                ok = False
-            self.calls.append((start, time.monotonic() - start, ok))
-            time.sleep(0.05)
-
-    def during(self, start: float, end: float):
-        return [(seconds, ok) for at, seconds, ok in self.calls if start <= at <= end]
-
-
-def healthz_probe(url: str):
-    def probe() -> bool:
-        connection = connect(url)
-        connection.timeout = LIVENESS_S
-        connection.request("GET", "/healthz")
-        return connection.getresponse().status == 200
-
-    return probe
-
-
-class WebSocketPinger(Poller):
-    """An authenticated live WebSocket, pinged until stopped (daphne answers each ping)."""
-
-    def __init__(self, url: str, token: str):
-        super().__init__(probe=None)
-        self.url, self.token, self.ready = url, token, threading.Event()
-
-    def run(self):
-        asyncio.run(self.ping_until_stopped())
-
-    async def ping_until_stopped(self):
-        async with websockets.connect(self.url, open_timeout=LIVENESS_S) as ws:
-            await ws.send(json.dumps({"type": "auth", "token": self.token}))
-            assert json.loads(await asyncio.wait_for(ws.recv(), LIVENESS_S))["type"] == "ready"
-            self.ready.set()
-            while not self.stopped.is_set():
-                start = time.monotonic()
-                try:
-                    await asyncio.wait_for(await ws.ping(), LIVENESS_S)
-                    ok = True
-                except TimeoutError:
-                    ok = False
-                self.calls.append((start, time.monotonic() - start, ok))
-                await asyncio.sleep(0.1)
+def healthz(url: str) -> int:
+    connection = connect(url, LIVENESS_S)
+    connection.request("GET", "/healthz")
+    return connection.getresponse().status
 
 
 def test_a_large_upload_stalls_neither_healthz_nor_a_live_websocket(
@@ -127,11 +72,13 @@ def test_a_large_upload_stalls_neither_healthz_nor_a_live_websocket(
 ):
     ws_port = free_port()
     with serving(daphne_command(ws_port), env=server_env, port=ws_port, log=LOG):
-        healthz = Poller(healthz_probe(web))
-        live = WebSocketPinger(f"ws://127.0.0.1:{ws_port}/api/v1/live/", token)
+        healthz_polls = Poller(lambda: healthz(web))
+        live = LiveSocketPinger(
+            f"ws://127.0.0.1:{ws_port}/api/v1/live/", token, timeout_s=LIVENESS_S
+        )
         live.start()
         assert live.ready.wait(LIVENESS_S * 2), "the live WebSocket did not open"
-        healthz.start()
+        healthz_polls.start()
         video = padded_video(synthetic_video.read_bytes(), UPLOAD_BYTES)
         content_type, length, body = multipart_file("video", "big.mp4", UPLOAD_BYTES, video)
         connection = connect(web)
@@ -146,24 +93,21 @@ def test_a_large_upload_stalls_neither_healthz_nor_a_live_websocket(
         response = connection.getresponse()
         answer = response.read()
         finished = time.monotonic()
-        healthz.stopped.set()
-        live.stopped.set()
-        healthz.join(LIVENESS_S * 2)
-        live.join(LIVENESS_S * 2)
+        healthz_polls.stop()
+        live.stop()
 
     assert response.status == 201, answer
     assert WorkoutSession.objects.get().video_size_bytes == UPLOAD_BYTES
-    for poller in (healthz, live):
-        during = poller.during(started, finished)
+    for poller, right in [(healthz_polls, 200), (live, "pong")]:
+        during = poller.between(started, finished)
         assert len(during) >= 3, f"too few calls while the upload was in flight: {during}"
-        assert all(ok for _, ok in during), during
-        assert max(seconds for seconds, _ in during) < LIVENESS_S
+        assert all(call.result == right for call in during), during
+        assert max(call.seconds for call in during) < LIVENESS_S
 
 
 def send_headers_only(url: str, path: str, headers: dict) -> tuple[int, dict]:
     """The request line and headers, and not one byte of the body; then the answer."""
-    connection = connect(url)
-    connection.timeout = LIVENESS_S * 2
+    connection = connect(url, LIVENESS_S * 2)
     connection.putrequest("POST", path)
     for name, value in headers.items():
         connection.putheader(name, value)
