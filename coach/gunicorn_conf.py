@@ -11,7 +11,7 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
-bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+bind = "0.0.0.0:8000"
 # Sync workers: a request holds one process, so a big upload or a slow query stalls only
 # its own worker. 2 x cores + 1 keeps the cores busy while some workers wait on the
 # database or the disk. WEB_CONCURRENCY sets the count outright.
