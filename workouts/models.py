@@ -239,3 +239,7 @@ class LiveBatch(models.Model):
     stream = models.ForeignKey(LiveStream, on_delete=models.CASCADE, related_name="batches")
     payload = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # Counts up while a worker works on the batch (once when it starts, then every
+    # LIVE_BATCH_BEAT_S): the consumer sends a batch again whose count stopped moving. A
+    # counter rather than a time, so no two machines' clocks are ever compared.
+    beats = models.PositiveIntegerField(default=0)

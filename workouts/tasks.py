@@ -27,20 +27,27 @@ def analyze_session(session_id: int) -> str:
 
 
 # Redelivery after a lost worker is harmless: rows the store already has are dropped, so a
-# chunk lands once however often it runs. A chunk is small: tight time limits.
+# chunk lands once however often it runs (the consumer also sends a batch again when the
+# worker on it stops beating). A chunk is small: tight time limits.
 @shared_task(
+    bind=True,
     name="workouts.live_chunk",
     acks_late=True,
     reject_on_worker_lost=True,
     soft_time_limit=60,
     time_limit=90,
 )
-def live_chunk(session_id: int, batch_id: int) -> dict:
+def live_chunk(self, session_id: int, batch_id: int) -> dict:
     """One staged batch of a live session (workouts/live/ingest.py, queue `live`); the result
-    is the live update."""
+    is the live update. The batch beats while it runs, for the consumer waiting on it
+    (workouts/live/delivery.py); run eagerly, the consumer waits on this very call."""
     from workouts.live.ingest import ingest_batch
+    from workouts.live.services import live_batch_heartbeat
 
-    return ingest_batch(session_id=session_id, batch_id=batch_id)
+    if self.request.is_eager:
+        return ingest_batch(session_id=session_id, batch_id=batch_id)
+    with live_batch_heartbeat(batch_id=batch_id):
+        return ingest_batch(session_id=session_id, batch_id=batch_id)
 
 
 @shared_task(name="workouts.stop_idle_live_sessions", ignore_result=True)

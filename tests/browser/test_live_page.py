@@ -22,7 +22,7 @@ from tests.browser.conftest import (
 from tests.browser.steps import add_weight, expect_total_reps, set_body_metrics, sign_up
 from tests.workers import running_worker
 from tests.workouts.conftest import dataset_manifest, short_squat_clip  # noqa: F401
-from workouts.live.consumer import CHUNK_TIMEOUT_S
+from workouts.live.delivery import CHUNK_TIMEOUT_S
 from workouts.models import WorkoutSession
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]

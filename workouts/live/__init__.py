@@ -7,7 +7,9 @@ The flow, module by module:
 1. browser -> `consumer`: the WebSocket endpoint (routed by `routing`, mounted in
    coach/asgi.py) runs in the web process. It checks each message with `protocol` (the wire
    format of frames and landmarks, and their place on the analysis grid), and hands what
-   arrived to the `live` Celery queue in chunks, one chunk per session in flight.
+   arrived to the `live` Celery queue in chunks, one chunk per session in flight;
+   `delivery` tells when a chunk's worker died (it stopped beating on the chunk) and the
+   chunk goes again.
 2. `services`: the state changes of a live session (start, resume, stage a chunk, stop), in
    the database, called by the consumer and the tasks.
 3. `ingest` (task workouts.live_chunk, in workouts/tasks.py): on a worker, one chunk's frames

@@ -7,7 +7,8 @@ meanwhile goes as the next chunk. Chunks are therefore analysed in order, any wo
 take any of them, and a slow moment makes the next chunk bigger rather than the queue
 longer. The consumer waits for a chunk by polling its Celery result, which works on every
 result backend (Redis, or the embedded default's files) with no channel layer between the
-worker and the web process.
+worker and the web process. A batch whose worker died is sent again within seconds
+(`delivery`: the worker beats on the batch while it works).
 """
 
 import asyncio
@@ -26,6 +27,7 @@ from django.http.request import validate_host
 from django.utils.dateparse import parse_datetime
 
 from workouts.live import services as live_services
+from workouts.live.delivery import BatchWatch
 from workouts.live.protocol import (
     LiveInputError,
     check_pose,
@@ -41,7 +43,6 @@ log = logging.getLogger(__name__)
 
 AUTH_TIMEOUT_S = 10.0
 RESULT_POLL_S = 0.02
-CHUNK_TIMEOUT_S = 100.0  # past the chunk task's hard time limit: send it again
 MAX_CHUNK_ITEMS = 60  # ~6 s of grid frames per task; more waits for the next one
 MAX_BUFFERED_ITEMS = 600  # ~1 minute behind: beyond it the server is overloaded
 FLUSH_ON_DISCONNECT_S = 8.0  # daphne gives a closed connection's consumer 10 s
@@ -359,13 +360,17 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
         )
         if batch_id is None:
             return {"status": "not_live"}
+        watch = None
         while True:
             # (Through the database thread: with eager Celery in tests, the task runs here.)
             pending = await database_sync_to_async(live_services.live_batch_enqueue)(
                 session_id=session_id, batch_id=batch_id
             )
-            deadline = time.monotonic() + CHUNK_TIMEOUT_S
-            while time.monotonic() < deadline:
+            if watch is None:
+                watch = BatchWatch(sent_at=time.monotonic())
+            else:
+                watch.sent_again(time.monotonic())
+            while True:
                 if await sync_to_async(pending.ready, thread_sensitive=False)():
                     outcome = pending.result
                     failed = pending.failed()
@@ -374,8 +379,15 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
                         raise RuntimeError(f"live chunk task failed: {outcome!r}")
                     return outcome
                 await asyncio.sleep(RESULT_POLL_S)
+                if watch.check_due(time.monotonic()):
+                    beats = await database_sync_to_async(live_services.live_batch_beats)(
+                        batch_id=batch_id
+                    )
+                    reason = watch.lost(beats, time.monotonic())
+                    if reason is not None:
+                        break
             # Lost on the way: send it again; a batch is analysed once however often it runs.
-            log.warning("live chunk of session %s timed out; sending it again", session_id)
+            log.warning("live chunk of session %s lost (%s); sending it again", session_id, reason)
 
     async def _send_update(self, session_id: int, result: dict, covered_t: float | None):
         if result.get("bad_frames"):

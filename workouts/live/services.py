@@ -1,13 +1,16 @@
 """State changes of live sessions: start, append landmarks, stop. The consumer and the
 live tasks call these; the stored frames are the session's analysis input."""
 
-from collections.abc import Callable
+import contextlib
+import logging
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
 from celery.result import AsyncResult
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -32,6 +35,11 @@ from workouts.models import (
 )
 from workouts.services import session_enqueue_analysis
 from workouts.tasks import live_chunk
+
+log = logging.getLogger(__name__)
+
+# How often a worker working on a batch says so (workouts/live/delivery.py listens).
+LIVE_BATCH_BEAT_S = 0.5
 
 
 class LiveSessionError(Exception):
@@ -243,6 +251,48 @@ def live_batch_enqueue(*, session_id: int, batch_id: int) -> AsyncResult:
     """Queues a staged batch for a worker (task workouts.live_chunk, queue `live`); the
     consumer polls the result, which is the live update."""
     return live_chunk.apply_async(args=[session_id, batch_id])
+
+
+def _live_batch_beat(batch_id: int) -> bool:
+    """One beat; False once the batch is gone (analysed, or its session deleted). A beat
+    that fails is only a missed beat: at worst the batch is sent again, which is harmless."""
+    try:
+        return LiveBatch.objects.filter(pk=batch_id).update(beats=F("beats") + 1) > 0
+    except DatabaseError:  # a busy or restarting database: the next beat may get through
+        log.warning("live batch %s: a heartbeat failed", batch_id, exc_info=True)
+        return True
+
+
+@contextlib.contextmanager
+def live_batch_heartbeat(*, batch_id: int, every_s: float = LIVE_BATCH_BEAT_S) -> Iterator[None]:
+    """Marks a staged batch as taken and keeps it beating while the block runs, so the
+    consumer waiting for it can tell a working worker from a dead one (a worker killed
+    mid-batch stops beating; its message may come back only much later, if at all)."""
+    _live_batch_beat(batch_id)
+    stopped = threading.Event()
+
+    def beat_until_stopped():
+        try:
+            while not stopped.wait(every_s):
+                if not _live_batch_beat(batch_id):
+                    return
+        finally:
+            connection.close()  # this thread's own connection
+
+    beating = threading.Thread(
+        target=beat_until_stopped, name=f"live-batch-{batch_id}-heartbeat", daemon=True
+    )
+    beating.start()
+    try:
+        yield
+    finally:
+        stopped.set()
+
+
+def live_batch_beats(*, batch_id: int) -> int | None:
+    """How often the workers working on a staged batch have beaten (0: none has taken it
+    yet); None once it has been analysed (its rows are stored and the row is gone)."""
+    return LiveBatch.objects.filter(pk=batch_id).values_list("beats", flat=True).first()
 
 
 def live_staged_batch_ids(*, session_id: int) -> list[int]:

@@ -261,3 +261,25 @@ def test_another_worker_goes_on_tracking_exactly(user, short_squat_clip):
     assert len(same) == len(moved) == 30 and same.present.all()
     np.testing.assert_array_equal(moved.image, same.image)
     np.testing.assert_array_equal(moved.world, same.world)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_beats_while_a_worker_works_on_it(live_session):
+    import time
+
+    batch_id = live_services.live_stage_batch(
+        session_id=live_session.pk, items=[landmarks_item(0.0, None, None)]
+    )
+    assert live_services.live_batch_beats(batch_id=batch_id) == 0  # nobody took it yet
+    with live_services.live_batch_heartbeat(batch_id=batch_id, every_s=0.05):
+        assert live_services.live_batch_beats(batch_id=batch_id) == 1  # taken
+        deadline = time.monotonic() + 30
+        while live_services.live_batch_beats(batch_id=batch_id) < 3:
+            assert time.monotonic() < deadline, "the batch does not beat"
+            time.sleep(0.05)
+    time.sleep(0.3)  # a beat under way may still land
+    stopped = live_services.live_batch_beats(batch_id=batch_id)
+    time.sleep(0.3)
+    assert live_services.live_batch_beats(batch_id=batch_id) == stopped
+    LiveBatch.objects.filter(pk=batch_id).delete()  # analysed
+    assert live_services.live_batch_beats(batch_id=batch_id) is None
