@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -20,12 +21,44 @@ def stop_process(process: subprocess.Popen, grace_s: float = 20) -> None:
         process.wait()
 
 
+def worker_children(worker: subprocess.Popen) -> list[int]:
+    """The pool processes of a prefork worker (they run the tasks)."""
+    children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+def kill_worker(worker: subprocess.Popen) -> None:
+    """SIGKILL to the worker and its pool processes at once, as a lost machine would do:
+    nothing is handed back to the broker."""
+    pids = [worker.pid, *worker_children(worker)]
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    worker.wait()
+
+
+def wait_until_ready(log_path: Path, timeout_s: float = 120) -> None:
+    """Until the worker logging to `log_path` says it is ready to take tasks."""
+    deadline = time.monotonic() + timeout_s
+    while b" ready." not in (log_path.read_bytes() if log_path.exists() else b""):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the worker logging to {log_path} did not start")
+        time.sleep(0.05)
+
+
 @contextlib.contextmanager
-def running_worker(*, queues: str = "celery", concurrency: int = 1, extra_env: dict | None = None):
+def running_worker(
+    *,
+    queues: str = "celery",
+    concurrency: int = 1,
+    extra_env: dict | None = None,
+    log_path: Path | None = None,
+):
     """A `celery worker` subprocess with the test settings; stopped (TERM, then KILL) on exit.
 
     It inherits the test process's environment, so it talks to the same broker, result
-    backend, database and media folder.
+    backend, database and media folder. It logs to `log_path` when given (see
+    `wait_until_ready`), else with the other workers into .pytest_cache/worker.log.
     """
     from django.db import connection
 
@@ -53,11 +86,9 @@ def running_worker(*, queues: str = "celery", concurrency: int = 1, extra_env: d
         "--hostname",
         f"test-{os.getpid()}-{time.monotonic_ns()}@%h",
     ]
-    log = (
-        open(REPO_ROOT / ".pytest_cache" / "worker.log", "ab")
-        if (REPO_ROOT / ".pytest_cache").is_dir()
-        else subprocess.DEVNULL
-    )
+    if log_path is None and (REPO_ROOT / ".pytest_cache").is_dir():
+        log_path = REPO_ROOT / ".pytest_cache" / "worker.log"
+    log = open(log_path, "ab") if log_path is not None else subprocess.DEVNULL
     process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=log)
     try:
         yield process

@@ -11,7 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.factories import UserFactory, WeightEntryFactory
-from tests.workers import running_worker
+from tests.workers import running_worker, worker_children
 from workouts.models import Bout, WorkoutSession
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -38,11 +38,6 @@ def wait_for_status(api, session_id, statuses, *, timeout=240, until=None):
             return body, seen_progress
         time.sleep(0.25)
     raise AssertionError(f"session {session_id} still {body['status']} after {timeout}s")
-
-
-def worker_children(worker) -> list[int]:
-    children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()
-    return [int(pid) for pid in children]
 
 
 @pytest.fixture
