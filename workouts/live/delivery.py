@@ -21,9 +21,9 @@ CHUNK_TIMEOUT_S, past the chunk task's hard time limit, stays as the last resort
 
 from dataclasses import dataclass, field
 
-CHECK_EVERY_S = 0.5  # how often the consumer reads the counter once a batch is late
+CHECK_EVERY_S = 0.25  # how often the consumer reads the counter once a batch is late
 FIRST_CHECK_S = 1.0  # most batches come back sooner: no query for them
-STALL_S = 3.0  # six beats missed
+STALL_S = 2.5  # five beats missed
 PICKUP_S = 5.0
 CHUNK_TIMEOUT_S = 100.0
 
