@@ -88,11 +88,20 @@ def add_retry_after_to_429(result, generator, request, public):
     return result
 
 
-def nullable_refs_are_objects(result, generator, request, public):
-    """Postprocessing hook: OpenAPI 3.0.3 ignores `nullable` beside a lone `allOf` (a
-    nullable nested serializer); with `type: object` next to it, `null` validates."""
+def nullable_refs_as_one_of(result, generator, request, public):
+    """Postprocessing hook: a nullable nested serializer as `oneOf: [its $ref, null]`.
+
+    drf-spectacular writes `allOf: [$ref]` with `nullable: true` beside it. In OpenAPI 3.0.3
+    `nullable` counts only beside a `type`, and even then the referenced object refuses the
+    `null` the server sends; openapi-python-client reads `type` + one `$ref` as the object
+    alone and its generated client fails on the `null`. With a schema that is null only (a
+    `type`, `nullable`, `enum: [null]`) as the second branch it is valid 3.0.3, and
+    openapi-python-client generates `Object | None`."""
     for component in result.get("components", {}).get("schemas", {}).values():
         for prop in component.get("properties", {}).values():
-            if prop.get("nullable") and "allOf" in prop and "type" not in prop:
-                prop["type"] = "object"
+            if prop.get("nullable") and len(prop.get("allOf", [])) == 1:
+                del prop["nullable"]
+                prop.pop("type", None)
+                null_only = {"type": "object", "nullable": True, "enum": [None]}
+                prop["oneOf"] = [*prop.pop("allOf"), null_only]
     return result

@@ -247,7 +247,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "coach.api.openapi.add_retry_after_to_429",
-        "coach.api.openapi.nullable_refs_are_objects",
+        "coach.api.openapi.nullable_refs_as_one_of",
     ],
 }
 

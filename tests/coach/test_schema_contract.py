@@ -104,14 +104,25 @@ def test_descriptions_are_api_documentation_not_implementation_notes(schema):
                 assert note not in description, (method, path, note)
 
 
-def test_nullable_nested_objects_validate_null_in_openapi_3_0(schema):
-    plank = schema["components"]["schemas"]["Records"]["properties"]["longest_plank"]
-    assert plank["nullable"] is True and plank["type"] == "object"
+NULL_ONLY = {"type": "object", "nullable": True, "enum": [None]}
+
+
+@pytest.mark.parametrize(
+    ("component", "field", "ref"),
+    [("Records", "longest_plank", "HoldRecord"), ("SessionDetail", "body_metrics", "BodyMetrics")],
+)
+def test_nullable_nested_objects_are_the_object_or_null(schema, component, field, ref):
+    """Valid OpenAPI 3.0.3 for the null the server sends (`nullable` beside a `type`, in a
+    branch of its own), and read by openapi-python-client as `Object | None`: beside one
+    `allOf` reference it generated a client that fails on null (tests/clients)."""
+    prop = schema["components"]["schemas"][component]["properties"][field]
+    assert prop["oneOf"] == [{"$ref": f"#/components/schemas/{ref}"}, NULL_ONLY]
+    assert not {"allOf", "nullable", "type"} & set(prop)
 
 
 def test_body_metrics_are_typed_and_session_detail_describes_itself(schema):
     components = schema["components"]["schemas"]
     metrics = components["SessionDetail"]["properties"]["body_metrics"]
-    assert metrics["allOf"] == [{"$ref": "#/components/schemas/BodyMetrics"}]
+    assert metrics["oneOf"][0] == {"$ref": "#/components/schemas/BodyMetrics"}
     assert set(components["BodyMetrics"]["properties"]) == {"weight_kg", "height_cm", "age", "sex"}
     assert components["SessionDetail"]["description"] != components["Session"]["description"]
