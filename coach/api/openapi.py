@@ -1,6 +1,8 @@
-"""OpenAPI helpers for error responses whose codes drf-standardized-errors cannot infer."""
+"""OpenAPI helpers for error responses whose codes drf-standardized-errors cannot infer, the
+schema's postprocessing hooks, and a generator that keeps views' own HEAD operations."""
 
 from django.db import models
+from drf_spectacular import generators
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from drf_standardized_errors.openapi_serializers import ClientErrorEnum
@@ -104,4 +106,28 @@ def nullable_refs_as_one_of(result, generator, request, public):
                 prop.pop("type", None)
                 null_only = {"type": "object", "nullable": True, "enum": [None]}
                 prop["oneOf"] = [*prop.pop("allOf"), null_only]
+    return result
+
+
+class EndpointEnumerator(generators.EndpointEnumerator):
+    """drf-spectacular leaves every HEAD out; a view that defines `head` itself (where a
+    resumable upload goes on) keeps its operation."""
+
+    def get_allowed_methods(self, callback):
+        methods = super().get_allowed_methods(callback)
+        if not hasattr(callback, "actions") and hasattr(callback.cls, "head"):
+            methods.append("HEAD")
+        return methods
+
+
+class SchemaGenerator(generators.SchemaGenerator):
+    endpoint_inspector_cls = EndpointEnumerator
+
+
+def head_answers_have_no_body(result, generator, request, public):
+    """Postprocessing hook: an answer to HEAD has headers only, errors included (the error
+    responses drf-standardized-errors adds describe JSON a client would then try to read)."""
+    for path_item in result.get("paths", {}).values():
+        for response in path_item.get("head", {}).get("responses", {}).values():
+            response.pop("content", None)
     return result

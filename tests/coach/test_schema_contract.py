@@ -3,12 +3,14 @@ openapi-typescript) work: documented conflicts, binary video with ranges, respon
 required response fields and public operations without a security requirement."""
 
 import pytest
-from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.settings import spectacular_settings
 
 
 @pytest.fixture(scope="module")
 def schema():
-    return SchemaGenerator().get_schema(request=None, public=True)
+    """The schema /api/schema/ serves (its generator keeps HEAD operations)."""
+    generator = spectacular_settings.DEFAULT_GENERATOR_CLASS()
+    return generator.get_schema(request=None, public=True)
 
 
 def operation(schema, path, method):
@@ -55,6 +57,15 @@ def test_tus_responses_carry_upload_offset(schema):
     assert "Upload-Offset" in operation(schema, "uploads/", "post")["responses"]["201"]["headers"]
     chunk = operation(schema, "uploads/{id}/", "patch")["responses"]["204"]
     assert "Upload-Offset" in chunk["headers"]
+
+
+def test_where_to_resume_an_upload_is_documented_with_headers_only(schema):
+    """HEAD, which drf-spectacular leaves out of a schema, so generated clients can resume."""
+    where = operation(schema, "uploads/{id}/", "head")
+    assert where["operationId"] == "v1_uploads_offset"
+    assert {"Upload-Offset", "Upload-Length"} <= set(where["responses"]["200"]["headers"])
+    assert {"401", "404", "412"} <= set(where["responses"])
+    assert not [code for code, answer in where["responses"].items() if "content" in answer]
 
 
 def test_every_429_documents_retry_after(schema):
