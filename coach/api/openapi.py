@@ -1,6 +1,8 @@
-"""OpenAPI helpers for error responses whose codes drf-standardized-errors cannot infer."""
+"""OpenAPI helpers for error responses whose codes drf-standardized-errors cannot infer, the
+schema's postprocessing hooks, and a generator that keeps views' own HEAD operations."""
 
 from django.db import models
+from drf_spectacular import generators
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from drf_standardized_errors.openapi_serializers import ClientErrorEnum
@@ -88,11 +90,44 @@ def add_retry_after_to_429(result, generator, request, public):
     return result
 
 
-def nullable_refs_are_objects(result, generator, request, public):
-    """Postprocessing hook: OpenAPI 3.0.3 ignores `nullable` beside a lone `allOf` (a
-    nullable nested serializer); with `type: object` next to it, `null` validates."""
+def nullable_refs_as_one_of(result, generator, request, public):
+    """Postprocessing hook: a nullable nested serializer as `oneOf: [its $ref, null]`.
+
+    drf-spectacular writes `allOf: [$ref]` with `nullable: true` beside it. In OpenAPI 3.0.3
+    `nullable` counts only beside a `type`, and even then the referenced object refuses the
+    `null` the server sends; openapi-python-client reads `type` + one `$ref` as the object
+    alone and its generated client fails on the `null`. With a schema that is null only (a
+    `type`, `nullable`, `enum: [null]`) as the second branch it is valid 3.0.3, and
+    openapi-python-client generates `Object | None`."""
     for component in result.get("components", {}).get("schemas", {}).values():
         for prop in component.get("properties", {}).values():
-            if prop.get("nullable") and "allOf" in prop and "type" not in prop:
-                prop["type"] = "object"
+            if prop.get("nullable") and len(prop.get("allOf", [])) == 1:
+                del prop["nullable"]
+                prop.pop("type", None)
+                null_only = {"type": "object", "nullable": True, "enum": [None]}
+                prop["oneOf"] = [*prop.pop("allOf"), null_only]
+    return result
+
+
+class EndpointEnumerator(generators.EndpointEnumerator):
+    """drf-spectacular leaves every HEAD out; a view that defines `head` itself (where a
+    resumable upload goes on) keeps its operation."""
+
+    def get_allowed_methods(self, callback):
+        methods = super().get_allowed_methods(callback)
+        if not hasattr(callback, "actions") and hasattr(callback.cls, "head"):
+            methods.append("HEAD")
+        return methods
+
+
+class SchemaGenerator(generators.SchemaGenerator):
+    endpoint_inspector_cls = EndpointEnumerator
+
+
+def head_answers_have_no_body(result, generator, request, public):
+    """Postprocessing hook: an answer to HEAD has headers only, errors included (the error
+    responses drf-standardized-errors adds describe JSON a client would then try to read)."""
+    for path_item in result.get("paths", {}).values():
+        for response in path_item.get("head", {}).get("responses", {}).values():
+            response.pop("content", None)
     return result

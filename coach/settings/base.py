@@ -247,8 +247,11 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "coach.api.openapi.add_retry_after_to_429",
-        "coach.api.openapi.nullable_refs_are_objects",
+        "coach.api.openapi.nullable_refs_as_one_of",
+        "coach.api.openapi.head_answers_have_no_body",
     ],
+    # Keeps the HEAD operations that views define themselves (drf-spectacular drops HEAD).
+    "DEFAULT_GENERATOR_CLASS": "coach.api.openapi.SchemaGenerator",
 }
 
 # --- Channels (WebSockets): no channel layer. The live consumer gets its results as Celery

@@ -200,6 +200,7 @@ class UploadDetailApi(NonAtomicRequestsMixin, TusMixin, GenericAPIView):
     parser_classes = [OffsetStreamParser]  # documents the chunk media type; body is streamed
 
     @extend_schema(
+        operation_id="v1_uploads_offset",
         summary="How many bytes arrived (where to resume)",
         description="Answers with `Upload-Offset` (bytes received: send the next chunk from "
         "there) and `Upload-Length`, and no body.",
