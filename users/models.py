@@ -99,3 +99,17 @@ class WeightEntry(models.Model):
 
     def __str__(self):
         return f"{self.weight_kg:g} kg at {self.measured_at:%Y-%m-%d %H:%M}"
+
+
+class ChangeStamp(models.Model):
+    """A value renewed by database triggers whenever the user's sessions, bouts or body
+    metrics change (users.change_stamps), so a client's copy can be checked cheaply.
+
+    Keyed by the user's id without a foreign key: the triggers write it while a deletion
+    cascades through the user's rows, and delete it with the user row itself."""
+
+    user_id = models.BigIntegerField(primary_key=True)
+    value = models.CharField(max_length=36)
+
+    def __str__(self):
+        return f"user {self.user_id}: {self.value}"
