@@ -13,10 +13,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from coach.api.conditional import conditional_on_version
 from coach.api.errors import Conflict
 from coach.api.mixins import NonAtomicRequestsMixin, OwnedByUserMixin
 from coach.api.openapi import client_error_response, location_header
 from coach.api.ranges import ranged_file_response
+from users.selectors import change_stamp
 from workouts import selectors, services
 from workouts.filters import SessionFilter
 from workouts.models import IN_FLIGHT_STATUSES, SessionSource, WorkoutSession
@@ -67,7 +69,8 @@ class SessionListCreateApi(NonAtomicRequestsMixin, OwnedSessionMixin, generics.L
         "those). Filter by `status`, order with `ordering`.",
     )
     def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+        version = change_stamp(user=request.user)
+        return conditional_on_version(request, version, lambda: self.list(request))
 
     @extend_schema(
         summary="Upload a workout video",
@@ -122,7 +125,8 @@ class SessionDetailApi(OwnedSessionMixin, generics.RetrieveUpdateDestroyAPIView)
         "Another user's session answers 404.",
     )
     def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+        version = change_stamp(user=request.user)
+        return conditional_on_version(request, version, lambda: self.retrieve(request, **kwargs))
 
     @extend_schema(
         summary="Edit title, notes or start time",

@@ -131,3 +131,35 @@ def head_answers_have_no_body(result, generator, request, public):
         for response in path_item.get("head", {}).get("responses", {}).values():
             response.pop("content", None)
     return result
+
+
+ETAG_HEADER = {
+    "description": "Names this version of the answer: send it back in `If-None-Match`.",
+    "schema": {"type": "string"},
+}
+IF_NONE_MATCH_PARAMETER = {
+    "in": "header",
+    "name": "If-None-Match",
+    "required": False,
+    "description": "The `ETag` of an answer already held: 304 with no body while it is "
+    "still current.",
+    "schema": {"type": "string"},
+}
+
+
+def add_conditional_get(result, generator, request, public):
+    """Postprocessing hook: every JSON GET answer carries an `ETag` and answers 304 to an
+    `If-None-Match` that names the current one (ConditionalGetMiddleware, or the data's
+    version: coach.api.conditional)."""
+    for path_item in result.get("paths", {}).values():
+        operation = path_item.get("get")
+        ok = operation and operation.get("responses", {}).get("200", {})
+        if not ok or "application/json" not in ok.get("content", {}):
+            continue
+        ok.setdefault("headers", {})["ETag"] = ETAG_HEADER
+        operation.setdefault("parameters", []).append(IF_NONE_MATCH_PARAMETER)
+        operation["responses"]["304"] = {
+            "description": "Not modified: the answer named in `If-None-Match` is current.",
+            "headers": {"ETag": ETAG_HEADER},
+        }
+    return result

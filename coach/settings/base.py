@@ -150,7 +150,8 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_S", default=60 * 60)
 # The link e-mailed for a reset, with {uid} and {token}; empty: the e-mail gives the code only.
 PASSWORD_RESET_URL = env("PASSWORD_RESET_URL", default="")
 
-# --- Cache (throttling counters). Redis when configured, process memory otherwise.
+# --- Cache (throttling counters, statistics). Redis when configured, process memory
+# otherwise.
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
@@ -249,6 +250,7 @@ SPECTACULAR_SETTINGS = {
         "coach.api.openapi.add_retry_after_to_429",
         "coach.api.openapi.nullable_refs_as_one_of",
         "coach.api.openapi.head_answers_have_no_body",
+        "coach.api.openapi.add_conditional_get",
     ],
     # Keeps the HEAD operations that views define themselves (drf-spectacular drops HEAD).
     "DEFAULT_GENERATOR_CLASS": "coach.api.openapi.SchemaGenerator",

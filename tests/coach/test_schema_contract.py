@@ -137,3 +137,24 @@ def test_body_metrics_are_typed_and_session_detail_describes_itself(schema):
     assert metrics["oneOf"][0] == {"$ref": "#/components/schemas/BodyMetrics"}
     assert set(components["BodyMetrics"]["properties"]) == {"weight_kg", "height_cm", "age", "sex"}
     assert components["SessionDetail"]["description"] != components["Session"]["description"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["sessions/", "sessions/{id}/", "stats/timeline/", "stats/records/", "stats/streaks/", "me/"],
+)
+def test_json_reads_document_etag_and_304(schema, path):
+    read = operation(schema, path, "get")
+    assert "ETag" in read["responses"]["200"]["headers"]
+    assert "ETag" in read["responses"]["304"]["headers"]
+    assert "content" not in read["responses"]["304"]
+    assert "If-None-Match" in {p["name"] for p in read["parameters"] if p["in"] == "header"}
+
+
+def test_the_video_download_is_not_conditional(schema):
+    assert "304" not in operation(schema, "sessions/{id}/video/", "get")["responses"]
+
+
+def test_authenticated_operations_keep_the_jwt_scheme(schema):
+    assert "jwtAuth" in schema["components"]["securitySchemes"]
+    assert {"jwtAuth": []} in operation(schema, "sessions/", "get")["security"]

@@ -10,7 +10,10 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from coach.api.conditional import conditional_on_version
+from users.selectors import change_stamp
 from workouts.stats import selectors
+from workouts.stats.cache import cached_stats
 
 TAG = "statistics"
 MAX_RANGE_DAYS = 3660
@@ -137,6 +140,20 @@ def _query(serializer_class, request):
     return serializer.validated_data
 
 
+def _stats_answer(request, name: str, params: tuple, compute) -> Response:
+    """304 while the user's data is unchanged; else the answer, computed once per change
+    of their data (workouts.stats.cache). `params`: everything the answer depends on."""
+    user = request.user
+    version = change_stamp(user=user)
+
+    def answer():
+        return Response(
+            cached_stats(user=user, version=version, name=name, params=params, compute=compute)
+        )
+
+    return conditional_on_version(request, version, answer, *params)
+
+
 TZ_ERRORS = extend_validation_errors(["invalid_tz", "blank", "invalid"], field_name="tz")
 
 
@@ -153,29 +170,26 @@ class StatsTimelineApi(APIView):
     )
     def get(self, request):
         query = _query(TimelineQuerySerializer, request)
-        buckets = selectors.timeline(
-            user=request.user,
-            period=query["period"],
-            tz=query["tz"],
-            start=query["start"],
-            end=query["end"],
-        )
-        return Response(
-            {
-                "period": query["period"],
-                "tz": str(query["tz"]),
-                "start": query["start"],
-                "end": query["end"],
-                "buckets": buckets,
-            }
-        )
+        period, tz, start, end = query["period"], query["tz"], query["start"], query["end"]
+
+        def timeline():
+            buckets = selectors.timeline(
+                user=request.user, period=period, tz=tz, start=start, end=end
+            )
+            return {"period": period, "tz": str(tz), "start": start, "end": end, "buckets": buckets}
+
+        # The dates as resolved: a range left open ends today.
+        return _stats_answer(request, "timeline", (period, tz, start, end), timeline)
 
 
 @extend_schema(tags=[TAG])
 class StatsRecordsApi(APIView):
     @extend_schema(summary="Personal records", responses=RecordsSerializer)
     def get(self, request):
-        return Response(RecordsSerializer(selectors.personal_records(user=request.user)).data)
+        def records():
+            return dict(RecordsSerializer(selectors.personal_records(user=request.user)).data)
+
+        return _stats_answer(request, "records", (), records)
 
 
 @extend_schema(tags=[TAG])
@@ -188,5 +202,10 @@ class StatsStreaksApi(APIView):
     )
     def get(self, request):
         tz = _query(TimeZoneQuerySerializer, request)["tz"]
-        result = selectors.streaks(user=request.user, tz=tz)
-        return Response(StreaksSerializer({"tz": str(tz), **result.__dict__}).data)
+        today = timezone.localtime(timezone.now(), tz).date()  # the current streak ends here
+
+        def streaks():
+            result = selectors.streaks(user=request.user, tz=tz, today=today)
+            return dict(StreaksSerializer({"tz": str(tz), **result.__dict__}).data)
+
+        return _stats_answer(request, "streaks", (tz, today), streaks)
