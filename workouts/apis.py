@@ -17,9 +17,10 @@ from coach.api.conditional import conditional_on_version
 from coach.api.errors import Conflict
 from coach.api.mixins import NonAtomicRequestsMixin, OwnedByUserMixin
 from coach.api.openapi import client_error_response, location_header
+from coach.api.pagination import KeysetOrPageNumberPagination
 from coach.api.ranges import ranged_file_response
 from users.selectors import change_stamp
-from workouts import selectors, services
+from workouts import representations, selectors, services
 from workouts.filters import SessionFilter
 from workouts.models import IN_FLIGHT_STATUSES, SessionSource, WorkoutSession
 from workouts.serializers import (
@@ -40,23 +41,22 @@ LENGTH_REQUIRED_411 = client_error_response("LengthRequiredResponse", ["length_r
 
 class OwnedSessionMixin(OwnedByUserMixin):
     # Every session view sees only the requesting user's sessions (scoped by
-    # OwnedByUserMixin); the bouts come with each session.
+    # OwnedByUserMixin).
 
     queryset = WorkoutSession.objects.all()
-
-    def safely_get_queryset(self, queryset):
-        return selectors.sessions_with_bouts(queryset)
 
 
 @extend_schema(tags=[TAG])
 @extend_validation_errors(services.UPLOAD_ERROR_CODES, field_name="video", methods=["post"])
 @extend_validation_errors(["invalid"], field_name="page_size", methods=["get"])
+@extend_validation_errors(["invalid"], field_name="cursor", methods=["get"])
 @extend_validation_errors(["blank"], field_name="ordering", methods=["get"])
 @extend_validation_errors(["blank"], field_name="status", methods=["get"])
 class SessionListCreateApi(NonAtomicRequestsMixin, OwnedSessionMixin, generics.ListAPIView):
     serializer_class = SessionSerializer
     filterset_class = SessionFilter
     parser_classes = [MultiPartParser]
+    pagination_class = KeysetOrPageNumberPagination
 
     def initialize_request(self, request, *args, **kwargs):
         if request.method == "POST":
@@ -66,11 +66,18 @@ class SessionListCreateApi(NonAtomicRequestsMixin, OwnedSessionMixin, generics.L
     @extend_schema(
         summary="List my workout sessions",
         description="My sessions, newest first, without their bouts (read one session for "
-        "those). Filter by `status`, order with `ordering`.",
+        "those). Filter by `status`, order with `ordering`. Follow `next` from the first "
+        "page: its cursor links keep their place while new sessions arrive. `page` numbers "
+        "still work, and are what a list ordered by another field than `started_at` links.",
     )
     def get(self, request, *args, **kwargs):
         version = change_stamp(user=request.user)
         return conditional_on_version(request, version, lambda: self.list(request))
+
+    def list(self, request, *args, **kwargs):
+        sessions = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(selectors.session_rows(sessions))
+        return self.get_paginated_response([representations.session(row) for row in page])
 
     @extend_schema(
         summary="Upload a workout video",
@@ -127,6 +134,12 @@ class SessionDetailApi(OwnedSessionMixin, generics.RetrieveUpdateDestroyAPIView)
     def get(self, request, *args, **kwargs):
         version = change_stamp(user=request.user)
         return conditional_on_version(request, version, lambda: self.retrieve(request, **kwargs))
+
+    def retrieve(self, request, *args, **kwargs):
+        rows = selectors.session_detail_rows(self.get_queryset(), kwargs["pk"])
+        if rows is None:
+            raise NotFound()
+        return Response(representations.session_detail(*rows))
 
     @extend_schema(
         summary="Edit title, notes or start time",

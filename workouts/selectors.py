@@ -8,6 +8,7 @@ from django.utils import timezone
 from inference import exercise_catalogue
 from users.models import Sex, User
 from users.selectors import weight_at
+from workouts import representations
 from workouts.models import IN_FLIGHT_STATUSES, Bout, SessionStatus, WorkoutSession
 
 
@@ -21,6 +22,20 @@ def sessions_with_bouts(sessions: QuerySet[WorkoutSession]) -> QuerySet[WorkoutS
 
 def session_detail_queryset(*, user: User) -> QuerySet[WorkoutSession]:
     return sessions_with_bouts(session_list(user=user))
+
+
+def session_rows(sessions: QuerySet[WorkoutSession]) -> QuerySet:
+    """The sessions as plain rows of what a list shows (workouts.representations.session)."""
+    return sessions.values(*representations.SESSION_COLUMNS)
+
+
+def session_detail_rows(sessions: QuerySet[WorkoutSession], pk) -> tuple[dict, list[dict]] | None:
+    """One of `sessions` and its bouts in order, as plain rows; None when it is not there."""
+    row = sessions.filter(pk=pk).values(*representations.SESSION_DETAIL_COLUMNS).first()
+    if row is None:
+        return None
+    bouts = Bout.objects.filter(session_id=row["id"]).order_by("position")
+    return row, list(bouts.values(*representations.BOUT_COLUMNS))
 
 
 def sessions_in_flight_count(*, user: User) -> int:

@@ -102,7 +102,12 @@ class SessionDetailSerializer(SessionSerializer):
         ]
 
     def get_reps_by_exercise(self, session) -> dict[str, int]:
-        return (session.result or {}).get("totals", {}).get("reps_by_exercise", {})
+        return reps_by_exercise(session.result)
+
+
+def reps_by_exercise(result: dict | None) -> dict[str, int]:
+    """Repetitions per exercise from a stored analysis result ({} before there is one)."""
+    return (result or {}).get("totals", {}).get("reps_by_exercise", {})
 
 
 class SessionUploadSerializer(serializers.Serializer):

@@ -139,6 +139,16 @@ def test_body_metrics_are_typed_and_session_detail_describes_itself(schema):
     assert components["SessionDetail"]["description"] != components["Session"]["description"]
 
 
+def test_sessions_list_documents_its_cursor(schema):
+    listing = operation(schema, "sessions/", "get")
+    parameters = {p["name"]: p for p in listing["parameters"]}
+    assert {"cursor", "page", "page_size"} <= set(parameters)
+    assert parameters["cursor"]["schema"] == {"type": "string"}
+    page = schema["components"]["schemas"]["PaginatedSessionList"]
+    assert "cursor=" in page["properties"]["next"]["example"]
+    assert set(page["required"]) == {"count", "results"}  # the same shape either way
+
+
 @pytest.mark.parametrize(
     "path",
     ["sessions/", "sessions/{id}/", "stats/timeline/", "stats/records/", "stats/streaks/", "me/"],
