@@ -150,8 +150,8 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_S", default=60 * 60)
 # The link e-mailed for a reset, with {uid} and {token}; empty: the e-mail gives the code only.
 PASSWORD_RESET_URL = env("PASSWORD_RESET_URL", default="")
 
-# --- Cache (throttling counters, statistics). Redis when configured, process memory
-# otherwise.
+# --- Cache (throttling counters, statistics, JWT users). Redis when configured, process
+# memory otherwise.
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
@@ -159,11 +159,15 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Seconds a JWT request's user is taken from the cache instead of the database (dropped
+# whenever the user changes: users.authentication). Only with a cache all web processes
+# share: per-process memory could keep a copy another process has changed.
+AUTH_USER_CACHE_S = env.int("AUTH_USER_CACHE_S", default=60 if REDIS_URL else 0)
 
 # --- REST framework
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "users.authentication.CachedUserJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -29,6 +29,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Throttling is tested on purpose in one place; elsewhere it must not interfere.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"auth": "10000/min"}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Per-process memory: the servers and workers tests start would keep their own copies.
+AUTH_USER_CACHE_S = 0
 
 STATIC_ROOT = tempfile.mkdtemp(prefix="coach-test-static-")
 STORAGES = {
