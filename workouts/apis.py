@@ -77,7 +77,7 @@ class SessionListCreateApi(NonAtomicRequestsMixin, OwnedSessionMixin, generics.L
     def list(self, request, *args, **kwargs):
         sessions = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(selectors.session_rows(sessions))
-        return self.get_paginated_response([representations.session(row) for row in page])
+        return self.get_paginated_response(representations.sessions(page))
 
     @extend_schema(
         summary="Upload a workout video",

@@ -79,7 +79,7 @@ def test_list_rows_read_as_the_serializer_writes_them(user, assorted_sessions):
     sessions = selectors.session_list(user=user)
     expected = render(SessionSerializer(sessions, many=True).data)
     rows = selectors.session_rows(sessions)
-    assert render([representations.session(row) for row in rows]) == expected
+    assert render(representations.sessions(rows)) == expected
 
 
 def test_one_session_reads_as_the_detail_serializer_writes_it(user, assorted_sessions):
