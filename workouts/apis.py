@@ -122,7 +122,9 @@ class SessionListCreateApi(NonAtomicRequestsMixin, OwnedSessionMixin, generics.L
 
 
 @extend_schema(tags=[TAG])
-class SessionDetailApi(OwnedSessionMixin, generics.RetrieveUpdateDestroyAPIView):
+class SessionDetailApi(
+    NonAtomicRequestsMixin, OwnedSessionMixin, generics.RetrieveUpdateDestroyAPIView
+):
     serializer_class = SessionDetailSerializer
     http_method_names = ["get", "patch", "delete", "head", "options"]
 

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from coach.api.conditional import conditional_on_version
+from coach.api.mixins import NonAtomicRequestsMixin
 from users.selectors import change_stamp
 from workouts.stats import selectors
 from workouts.stats.cache import cached_stats
@@ -162,7 +163,7 @@ TZ_ERRORS = extend_validation_errors(["invalid_tz", "blank", "invalid"], field_n
 @extend_validation_errors(["invalid_choice", "blank"], field_name="period")
 @extend_validation_errors(["invalid", "blank"], field_name="start")
 @extend_validation_errors(["invalid", "blank"], field_name="end")
-class StatsTimelineApi(APIView):
+class StatsTimelineApi(NonAtomicRequestsMixin, APIView):
     @extend_schema(
         summary="Sessions, active minutes, kcal and reps per day, week or month",
         parameters=[TimelineQuerySerializer],
@@ -183,7 +184,7 @@ class StatsTimelineApi(APIView):
 
 
 @extend_schema(tags=[TAG])
-class StatsRecordsApi(APIView):
+class StatsRecordsApi(NonAtomicRequestsMixin, APIView):
     @extend_schema(summary="Personal records", responses=RecordsSerializer)
     def get(self, request):
         def records():
@@ -194,7 +195,7 @@ class StatsRecordsApi(APIView):
 
 @extend_schema(tags=[TAG])
 @TZ_ERRORS
-class StatsStreaksApi(APIView):
+class StatsStreaksApi(NonAtomicRequestsMixin, APIView):
     @extend_schema(
         summary="Current and longest streak of workout days",
         parameters=[TimeZoneQuerySerializer],
