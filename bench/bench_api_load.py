@@ -7,8 +7,9 @@ the same size, starts gunicorn with sync workers (2 x cores + 1 by default) on p
 settings, and drives it with wrk at 1, 8 and 32 connections: the sessions list, one session,
 the weekly timeline of a year, records, streaks, a 304 revalidation of the sessions list and
 /healthz. JWT auth and `Accept-Encoding: gzip`, as the mobile apps send them. Prints requests/s
-and p50/p95/p99 per endpoint and the machine's load average before and after. Traffic goes to
-127.0.0.1 only; every run is bounded by --seconds.
+and p50/p95/p99 per endpoint, the CPU time the gunicorn processes spent per request (which
+other load on a shared machine barely moves, unlike the rates) and the machine's load
+average before and after. Traffic goes to 127.0.0.1 only; every run is bounded by --seconds.
 
 Needs PostgreSQL and Redis (production settings refuse anything else) and Debian's wrk
 (`apt-get install -y wrk`):
@@ -225,6 +226,22 @@ def start_server(env: dict, port: int, workers: int, log_path: Path) -> subproce
     )
 
 
+def server_cpu_s(server: subprocess.Popen) -> float:
+    """CPU seconds the gunicorn processes have used so far (Linux /proc): per request, the
+    one figure the other load on a shared machine barely moves."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a process that just ended
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if server.pid in (pid, ppid):
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    return total
+
+
 def fetch(url: str, headers: dict) -> tuple[int, dict, bytes]:
     request = urllib.request.Request(url, headers=headers)
     try:
@@ -291,6 +308,7 @@ def run_wrk(url: str, script: Path, connections: int, seconds: int) -> dict:
         sys.exit(f"wrk gave no result:\n{output}")
     requests, duration_us, bad_status, socket_errors, p50, p95, p99 = map(int, match.groups())
     return {
+        "requests": requests,
         "rps": requests / (duration_us / 1e6),
         "p50": p50 / 1000,
         "p95": p95 / 1000,
@@ -366,6 +384,9 @@ def main():
         "JWT_ACCESS_MINUTES": "240",  # outlives the bench
         "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "60"),
         "LOG_LEVEL": "WARNING",
+        # The Redis may be shared; cached users and stamps of an earlier run's database must
+        # not meet this one's (the same ids).
+        "CACHE_KEY_PREFIX": f"bench-api-load-{secrets.token_hex(4)}",
     }
     folder = Path(tempfile.mkdtemp(prefix="coach-bench-api-"))
     server = None
@@ -397,11 +418,13 @@ def main():
             script = wrk_script(folder, name, headers)
             run_wrk(base + path, script, max(connections), min(2, args.seconds))  # warm-up
             for n in connections:
+                cpu_before = server_cpu_s(server)
                 row = run_wrk(base + path, script, n, args.seconds)
+                cpu_ms = (server_cpu_s(server) - cpu_before) * 1000 / max(1, row["requests"])
                 results[(name, n)] = row
                 print(
                     f"{name:24} {n:5d} {row['rps']:8.1f} {row['p50']:8.1f} {row['p95']:8.1f} "
-                    f"{row['p99']:8.1f} {row['errors']:6d}",
+                    f"{row['p99']:8.1f} {row['errors']:6d} {cpu_ms:10.2f}",
                     flush=True,
                 )
         print(f"\nload average after: {load_average()}")

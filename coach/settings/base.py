@@ -159,6 +159,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Keys of user ids and stamps mean one database: another deployment (or a benchmark's
+# throwaway database) sharing the Redis needs a prefix of its own.
+CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="")
 # Seconds a JWT request's user is taken from the cache instead of the database (dropped
 # whenever the user changes: users.authentication). Only with a cache all web processes
 # share: per-process memory could keep a copy another process has changed.
