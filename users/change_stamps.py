@@ -8,7 +8,8 @@ write path can forget to say so: not a queryset `.update()`, a cascade, the admi
 ETags and cached statistics are keyed on it (coach.api.conditional, workouts.stats).
 
 Random rather than a counter, so a stamp never comes back: not after a rolled-back test, not
-in a database restored or re-created under the same user ids with a cache that outlived it.
+in a database restored or re-created under the same user ids with a cache that outlived it
+(PostgreSQL's gen_random_uuid() needs version 13 or later).
 
 The triggers are (re)installed after every `migrate` (post_migrate, users.apps): SQLite
 rebuilds a table to alter it and drops its triggers with it, so a later migration must not
