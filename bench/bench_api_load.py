@@ -3,13 +3,14 @@
 Seeds a database of its own (`<DATABASE_URL's name>_api_load`, dropped at the end) with a
 user who worked out every day for five years (1,826 analysed sessions of 3 bouts, with
 repetition times and the engine's result as an analysis stores them) and a second user of
-the same size, starts gunicorn with sync workers (2 x cores + 1 by default) on production
-settings, and drives it with wrk at 1, 8 and 32 connections: the sessions list, one session,
-the weekly timeline of a year, records, streaks, a 304 revalidation of the sessions list and
-/healthz. JWT auth and `Accept-Encoding: gzip`, as the mobile apps send them. Prints requests/s
-and p50/p95/p99 per endpoint, the CPU time the gunicorn processes spent per request (which
-other load on a shared machine barely moves, unlike the rates) and the machine's load
-average before and after. Traffic goes to 127.0.0.1 only; every run is bounded by --seconds.
+the same size, starts gunicorn as production does (coach/gunicorn_conf.py: sync workers,
+2 x cores + 1) on production settings, and drives it with wrk at 1, 8 and 32 connections:
+the sessions list, one session, the weekly timeline of a year, records, streaks, a 304
+revalidation of the sessions list and /healthz. JWT auth and `Accept-Encoding: gzip`, as the
+mobile apps send them. Prints requests/s and p50/p95/p99 per endpoint, the CPU time the
+gunicorn processes spent per request (which other load on a shared machine barely moves,
+unlike the rates) and the machine's load average before and after. Traffic goes to
+127.0.0.1 only; every run is bounded by --seconds.
 
 Needs PostgreSQL and Redis (production settings refuse anything else) and Debian's wrk
 (`apt-get install -y wrk`):
@@ -39,6 +40,8 @@ from urllib.parse import urlsplit, urlunsplit
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from web_stack import own_database_url  # noqa: E402  (bench/, beside this file)
+
 YEARS = 5
 EXERCISES = ["squat", "push_up", "plank", "lunge", "bicep_curl", "jumping_jack"]
 CONNECTIONS = (1, 8, 32)
@@ -56,21 +59,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def bench_database_url(url: str) -> str:
-    """A database of its own beside DATABASE_URL's, created empty."""
-    import psycopg2
-
-    parts = urlsplit(url)
-    name = f"{parts.path.lstrip('/') or 'coach'}_api_load"
-    admin = psycopg2.connect(urlunsplit(parts._replace(scheme="postgresql")))
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 def drop_database(url: str, bench_url: str) -> None:
@@ -213,11 +201,11 @@ def start_server(env: dict, port: int, workers: int, log_path: Path) -> subproce
     return subprocess.Popen(
         [
             str(gunicorn),
-            "coach.wsgi:application",
+            "--config=python:coach.gunicorn_conf",  # as production runs it (sync workers)
             f"--bind=127.0.0.1:{port}",
             f"--workers={workers}",
-            "--worker-class=sync",
             "--log-level=warning",
+            "coach.wsgi:application",
         ],
         cwd=REPO,
         env={**os.environ, **env},
@@ -374,7 +362,7 @@ def main():
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install -y wrk")
 
-    bench_url = bench_database_url(url)
+    bench_url = own_database_url(f"{urlsplit(url).path.lstrip('/') or 'coach'}_api_load")
     env = {
         "DJANGO_SETTINGS_MODULE": "coach.settings.production",
         "DATABASE_URL": bench_url,
