@@ -44,11 +44,13 @@ class OwnedByUserMixin:
 
 
 class NonAtomicRequestsMixin:
-    """For views that stream large bodies or decode video, or that must keep a write though
-    they answer an error: they open short transactions themselves instead of holding one
-    (on SQLite, the write lock) for the whole request. And for views whose reads need none
-    and whose writes are each a service's own transaction: a request transaction would only
-    add a BEGIN and a COMMIT round trip to every read (twice what a 304 costs otherwise)."""
+    # For views that stream large bodies or decode video, or that must keep a write though
+    # they answer an error: they open short transactions themselves instead of holding one
+    # (on SQLite, the write lock) for the whole request. And for views whose reads need none
+    # and whose writes are each a service's own transaction: a request transaction would
+    # only add a BEGIN and a COMMIT round trip to every read (twice what a 304 costs
+    # otherwise). (A comment, not a docstring: that would be the API docs' description of
+    # views that have none of their own.)
 
     non_atomic_requests = True
 
