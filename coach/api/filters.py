@@ -4,6 +4,7 @@ import django_filters
 from django.core.exceptions import ValidationError
 from django_filters.fields import IsoDateTimeField
 from django_filters.filters import BaseCSVFilter
+from django_filters.rest_framework import DjangoFilterBackend
 
 from coach.api.fields import NAIVE_DATETIME_MESSAGE, is_naive_datetime_text
 
@@ -57,3 +58,21 @@ class UtcIsoDateTimeField(IsoDateTimeField):
 
 class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcIsoDateTimeField
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, left out when the request names none of the view's filters.
+
+    Building a filterset and its form deep-copies every filter and form field: a fifth of the
+    CPU of a sessions page, for a request that filters nothing (the usual one). With none of
+    the parameters there is nothing to check either: every check is of a value sent."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and not any(
+            param == name or param.startswith(f"{name}_")  # widgets with several parts
+            for param in request.query_params
+            for name in filterset_class.base_filters
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
