@@ -107,10 +107,9 @@ class LandmarkSequence:
 
 ProgressFn = Callable[[float], None]
 
-#: The cache holds landmarks tracked in as many slices as analysis uses on the engine's
-#: target machine (2 cores: `default_threads()`), whatever machine fills it, so training
-#: sees what analysis there sees.
-CACHE_SLICES = 2
+#: The cache holds landmarks tracked as analysis tracks them by default (one track,
+#: `pose_slices.default_slices`), whatever COACH_POSE_SLICES says where it is filled.
+CACHE_SLICES = 1
 
 
 def extract_landmarks(

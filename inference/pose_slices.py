@@ -1,15 +1,19 @@
-"""The pose backbone over a whole video file, in slices of time tracked side by side.
+"""The pose backbone over a whole video file: one track, or slices of time side by side.
 
 Tracking chains a video's frames (each frame's region of interest comes from the one
-before), so one track is one sequential loop, and one interpreter spreading each small
-model run over two threads keeps two cores only partly busy. Cut into slices, each tracked
-by its own backbone on one thread (a slice starts with a detection, as after a lost
-track), a video keeps every core busy. `analyze_video` and the landmark cache both read
-frames through here, so training sees the landmarks that analysis sees.
+before), so one track is one sequential loop. Cut into slices, each tracked by its own
+backbone with a one-thread interpreter, a video can keep several cores busy without
+relying on the interpreter's own threads. Measured on a quiet 2-core machine, one track
+with a two-thread interpreter is faster (slices took 16% more wall time and 7% more CPU:
+the later slice decodes the video up to its start again and looks at the seconds before
+it), so one track is the default; `COACH_POSE_SLICES` asks for more. `analyze_video` and
+the landmark cache both read frames through here, so training sees the landmarks that
+analysis sees.
 """
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 from collections.abc import Iterator
@@ -21,6 +25,11 @@ from .pose import PoseBackbone, PoseFrame
 #: A slice shorter than this is not worth another interpreter (its start-up and the
 #: detection it begins with).
 MIN_SLICE_S = 5.0
+
+
+def default_slices() -> int:
+    """Slices of a video tracked side by side: COACH_POSE_SLICES, else 1 (see above)."""
+    return max(1, int(os.environ.get("COACH_POSE_SLICES", "1")))
 
 
 @dataclass(frozen=True)
@@ -60,9 +69,7 @@ class PoseSlices:
         self.info = whole.info
         self.duration_s = whole.duration_s
         if workers is None:
-            from .pose.litert.models import default_threads  # the cores the engine may use
-
-            workers = default_threads()
+            workers = default_slices()
         if getattr(backbone, "with_threads", None) is None:
             workers = 1
         self.bounds = slice_bounds(self.info.duration_s, self.fps, workers)
