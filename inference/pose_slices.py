@@ -65,9 +65,9 @@ class PoseSlices:
         workers: int | None = None,
     ):
         self.path, self.fps, self.backbone = str(path), float(fps), backbone
-        whole = FrameStream(self.path, fps=self.fps)
-        self.info = whole.info
-        self.duration_s = whole.duration_s
+        self._whole = FrameStream(self.path, fps=self.fps)  # probes the file once
+        self.info = self._whole.info
+        self.duration_s = self._whole.duration_s
         if workers is None:
             workers = default_slices()
         if getattr(backbone, "with_threads", None) is None:
@@ -81,7 +81,7 @@ class PoseSlices:
             yield from self._side_by_side()
 
     def _one_track(self) -> Iterator[PosedFrame]:
-        stream = FrameStream(self.path, fps=self.fps)
+        stream = self._whole
         self.backbone.reset()
         # Decoding runs a few frames ahead in a thread while this one runs the pose model.
         for fr in prefetch(stream):

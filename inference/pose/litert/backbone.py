@@ -10,7 +10,7 @@ import numpy as np
 
 from ..base import PoseFrame
 from .detector import MIN_SCORE, PoseDetector, detection_rect
-from .landmarker import MIN_PRESENCE, PoseLandmarker
+from .landmarker import MIN_PRESENCE, PoseLandmarker, RawLandmarks
 from .models import DETECTOR, LANDMARK_FULL, SEGMENTATION_OUTPUT, make_interpreter
 from .people import HISTORY, SCAN_EVERY, PeopleInView, Place, Seen, joint_angles
 from .roi import Rect, rect_from_alignment_points, transform_rect
@@ -73,7 +73,9 @@ class LiteRtBlazePoseBackbone:
             lm = make_interpreter(LANDMARK_FULL, self._threads, drop_output=SEGMENTATION_OUTPUT)
             self._landmarker = PoseLandmarker(lm)
 
-    def process(self, rgb: np.ndarray) -> PoseFrame | None:
+    def _track(self, rgb: np.ndarray) -> RawLandmarks | None:
+        """The landmark model on the tracked ROI (detected first without a track), or None
+        when nobody is found or the track is lost."""
         self._ensure()
         h, w = rgb.shape[:2]
         roi = self._roi
@@ -88,6 +90,13 @@ class LiteRtBlazePoseBackbone:
         if raw.presence < self._min_trk:
             self._lose_track()
             return None
+        return raw
+
+    def process(self, rgb: np.ndarray) -> PoseFrame | None:
+        raw = self._track(rgb)
+        if raw is None:
+            return None
+        h, w = rgb.shape[:2]
         image, vis, aux, world = raw.image, raw.visibility, raw.aux, raw.world
         if self._smooth:
             # PoseLandmarkFiltering scales velocities by the size of the raw aux-landmark ROI.
@@ -98,29 +107,19 @@ class LiteRtBlazePoseBackbone:
             )
         self._roi = roi_from_aux(aux, w, h)
         if self._people.scan_due():
-            own = Seen(place_of(aux[0], aux[1], w, h), joint_angles(world), aux)
-            self._look_for_others(rgb, own)
+            self._look_for_others(rgb, seen(aux, world, w, h))
         return PoseFrame(image.astype(np.float32), vis.astype(np.float32), world.astype(np.float32))
 
     def lead_in(self, rgb: np.ndarray) -> None:
         """A look at a frame before the first one to track (see LEAD_IN_FRAMES): who to
         follow is chosen as `process` chooses, so a slice of a video starts on the person
         exercising."""
-        self._ensure()
-        h, w = rgb.shape[:2]
-        roi = self._roi
-        if roi is None:
-            det = self._detector.detect(rgb)
-            if det is None:
-                return
-            roi = detection_rect(det, w, h)
-        raw = self._landmarker.run(rgb, roi)
-        if raw.presence < self._min_trk:
-            self._lose_track()
+        raw = self._track(rgb)
+        if raw is None:
             return
+        h, w = rgb.shape[:2]
         self._roi = roi_from_aux(raw.aux, w, h)
-        own = Seen(place_of(raw.aux[0], raw.aux[1], w, h), joint_angles(raw.world), raw.aux)
-        self._look_for_others(rgb, own)
+        self._look_for_others(rgb, seen(raw.aux, raw.world, w, h))
 
     def _look_for_others(self, rgb: np.ndarray, own: Seen) -> None:
         """A scan of the whole frame; follow someone else from the next frame on if they
@@ -132,9 +131,7 @@ class LiteRtBlazePoseBackbone:
         def look(roi: Rect) -> Seen | None:
             self.landmark_calls += 1
             raw = self._landmarker.run(rgb, roi)
-            if raw.presence < self._min_trk:
-                return None
-            return Seen(place_of(raw.aux[0], raw.aux[1], w, h), joint_angles(raw.world), raw.aux)
+            return seen(raw.aux, raw.world, w, h) if raw.presence >= self._min_trk else None
 
         switch = self._people.update(
             own,
@@ -190,6 +187,11 @@ def place_of(centre: np.ndarray, scale_point: np.ndarray, frame_w: int, frame_h:
     x, y = float(centre[0]) * frame_w, float(centre[1]) * frame_h
     dx, dy = float(scale_point[0]) * frame_w - x, float(scale_point[1]) * frame_h - y
     return Place(x, y, float(np.hypot(dx, dy)))
+
+
+def seen(aux: np.ndarray, world: np.ndarray, frame_w: int, frame_h: int) -> Seen:
+    """One look at a person, from their auxiliary and world landmarks."""
+    return Seen(place_of(aux[0], aux[1], frame_w, frame_h), joint_angles(world), aux)
 
 
 def roi_from_aux(aux: np.ndarray, frame_w: int, frame_h: int) -> Rect:
