@@ -12,15 +12,15 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from . import bout_classifier, calories, confidence, live
 from .calories import BodyMetrics
 from .decode import ANALYSIS_FPS
-from .features import mirror, sequence_features
-from .heads import EngineWeights, frame_probabilities, load_weights
+from .features import mirror, sequence_features, settled_frames
+from .heads import EngineWeights, MemoView, WindowMemo, frame_probabilities, load_weights
 from .landmarks import LandmarkSequence
 from .pose import N_LANDMARKS, PoseBackbone, default_backbone, default_backbone_name
 from .pose_slices import PoseSlices
@@ -67,12 +67,16 @@ def analyze_sequence(
     weights: EngineWeights | None = None,
     backbone_name: str | None = None,
     evidence: list | None = None,
+    windows: WindowMemo | None = None,
+    first_frame: int = 0,
 ) -> AnalysisResult:
     """Analyse landmarks on the analysis grid (the single analysis path of the engine).
 
     `backbone_name`: the pose backbone that made the landmarks, named in the result's model
     info; by default the default backbone (`pose.default_backbone_name()`). `evidence`: a
-    list that receives each bout's confidence evidence (`inference.confidence`), in order."""
+    list that receives each bout's confidence evidence (`inference.confidence`), in order.
+    `windows`: the window classifier's memo of a live stream whose frame `first_frame` is
+    the sequence's first (live refreshes); it skips the confidences, which live does not show."""
     backbone_name = backbone_name or default_backbone_name()
     weights = weights or load_weights()
     body_used, defaulted = _body(body)
@@ -80,8 +84,12 @@ def analyze_sequence(
     # Test-time augmentation: the mirror image is an equally valid view of the same motion
     # (the classifier was trained on both); averaging the two halves left/right bias.
     mirrored, _ = sequence_features(mirror(seq))
+    memo = None
+    if windows is not None:
+        memo = MemoView(windows, first_frame, settled_frames(len(seq), seq.fps))
     probs = (
-        frame_probabilities(feats, usable, weights) + frame_probabilities(mirrored, usable, weights)
+        frame_probabilities(feats, usable, weights, memo=memo)
+        + frame_probabilities(mirrored, usable, weights, memo=memo and replace(memo, mirrored=True))
     ) / 2
     segs = segment(
         probs, usable, weights.labels, seq.fps, _bout_probs(weights, feats, mirrored, usable)
@@ -93,8 +101,7 @@ def analyze_sequence(
         make_bout(s, feats, usable, seq.fps, weights, body_used, r)
         for s, r in zip(segs, reps, strict=True)
     ]
-    calibration = confidence.load_calibration(weights.version)
-    # Live refreshes (weights without a calibration, every second) skip the evidence.
+    calibration = confidence.load_calibration(weights.version) if windows is None else None
     if calibration is not None or evidence is not None:
         for s, b in zip(segs, bouts, strict=True):
             ev = confidence.bout_evidence(
@@ -158,7 +165,6 @@ class StreamingAnalyzer:
     on the analysis grid (`fps`, default 10/s); `analyze_video` does that resampling.
     """
 
-    LIVE_HORIZON_S = live.HORIZON_S  # live estimates look at this much recent time
     LIVE_EVERY_S = live.REFRESH_EVERY_S  # and are refreshed this often
 
     def __init__(
@@ -179,6 +185,7 @@ class StreamingAnalyzer:
         self._world = _GrowingArray((N_LANDMARKS, 3))
         self._present = _GrowingArray((), bool)
         self._tally = live.LiveTally()
+        self._windows = WindowMemo()  # the window classifier's outputs, kept between refreshes
         self._live = LiveState(0.0, False, None, 0, 0.0)
 
     @property
@@ -230,8 +237,11 @@ class StreamingAnalyzer:
 
     def _refresh_live(self) -> None:
         now = self.frames / self.fps
-        start = max(0, self.frames - int(self.LIVE_HORIZON_S * self.fps))
-        res = analyze_sequence(self._sequence(start), self.body, self.weights.for_live)
+        start = live.window_start(self.frames, self.fps)
+        res = analyze_sequence(
+            self._sequence(start), self.body, self.weights, windows=self._windows, first_frame=start
+        )
+        self._windows.forget_before(start)
         self._tally = live.tally(self._tally, res, start / self.fps, now)
         self._live = LiveState(
             now,

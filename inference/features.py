@@ -310,6 +310,12 @@ def image_heights(image: np.ndarray, scale: np.ndarray) -> np.ndarray:
     return np.stack([*ys, scale], axis=1).astype(np.float32)
 
 
+def settled_frames(n: int, fps: float) -> int:
+    """How many leading frames of an n-frame sequence have final features: filling a gap
+    waits for the person to come back, at most MAX_GAP_S later; everything else looks back."""
+    return max(0, n - int(round(MAX_GAP_S * fps)) - 1)
+
+
 def sequence_features(seq: LandmarkSequence) -> tuple[np.ndarray, np.ndarray]:
     """(features (N, FEATURE_DIM), usable (N,) bool) for a landmark sequence."""
     n = len(seq)

@@ -13,8 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from dataclasses import dataclass, field, replace
-from functools import cached_property
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -102,19 +101,6 @@ class EngineWeights:
         """Parameters of each window classifier (an ensemble is averaged)."""
         return classifier_members(self.params)
 
-    @cached_property
-    def for_live(self) -> EngineWeights:
-        """The same weights with only the first window classifier of an ensemble, for live
-        estimates: they re-analyse the last 30 s every second, where three members would
-        triple the classifier's share of the CPU. Saved results use every member."""
-        members = self.classifiers
-        if len(members) <= 1:
-            return self
-        prefixes = tuple(member_prefix(i) for i in range(len(members)))
-        shared = {k: v for k, v in self.params.items() if not k.startswith(prefixes)}
-        params = {**shared, **{member_prefix(0) + k: v for k, v in members[0].items()}}
-        return replace(self, params=params, version=f"{self.version}-live")
-
     @property
     def has_bout_classifier(self) -> bool:
         return "bout.weight" in self.params
@@ -192,8 +178,47 @@ def window_starts(n: int, window: int = WINDOW, stride: int = STRIDE) -> list[in
     return starts
 
 
+@dataclass
+class WindowMemo:
+    """What the window classifier said about the windows of one stream that cannot change
+    any more, by side (mirrored or not) and the window's first frame in the stream.
+
+    A live stream is re-analysed every second over its recent past; all but its newest
+    windows were classified at earlier refreshes, so with a memo a refresh classifies only
+    the new ones, and the whole ensemble (what the saved result uses) costs less than one
+    member without it. It is only a cache: without it the same windows are classified anew,
+    from the refreshed stretch alone."""
+
+    version: str = ""  # of the weights the probabilities came from
+    probs: dict[tuple[bool, int], np.ndarray] = field(default_factory=dict)
+
+    def for_weights(self, version: str) -> WindowMemo:
+        if version != self.version:
+            self.version, self.probs = version, {}
+        return self
+
+    def forget_before(self, frame: int) -> None:
+        """Drops windows starting before stream frame `frame` (no longer analysed)."""
+        self.probs = {k: v for k, v in self.probs.items() if k[1] >= frame}
+
+
+@dataclass
+class MemoView:
+    """One analysis' use of a WindowMemo: its frames start at stream frame `offset`, and
+    only windows inside the first `settled` frames (whose features are final) are kept."""
+
+    memo: WindowMemo
+    offset: int
+    settled: int
+    mirrored: bool = False
+
+
 def frame_probabilities(
-    feats: np.ndarray, usable: np.ndarray, w: EngineWeights, batch: int = 256
+    feats: np.ndarray,
+    usable: np.ndarray,
+    w: EngineWeights,
+    batch: int = 256,
+    memo: MemoView | None = None,
 ) -> np.ndarray:
     """Per-frame class probabilities (N, C): mean over the windows covering each frame
     (and over the members of an ensemble)."""
@@ -205,16 +230,28 @@ def frame_probabilities(
     if n < WINDOW:
         x = np.concatenate([x, np.repeat(x[-1:], WINDOW - n, axis=0)])
     starts = window_starts(len(x))
-    wins = np.stack([x[s : s + WINDOW] for s in starts]).astype(np.float32)
-    probs = np.zeros((len(wins), c))
-    members = w.classifiers
-    for params in members:
-        for i in range(0, len(wins), batch):
-            logits = window_logits(wins[i : i + batch], params)
-            logits -= logits.max(axis=1, keepdims=True)
-            e = np.exp(logits)
-            probs[i : i + batch] += e / e.sum(axis=1, keepdims=True)
-    probs /= len(members)
+    probs = np.zeros((len(starts), c))
+    known = memo.memo.for_weights(w.version).probs if memo is not None else {}
+    keys = [(memo.mirrored, memo.offset + s) if memo is not None else None for s in starts]
+    todo = [i for i, k in enumerate(keys) if k not in known]
+    for i, k in enumerate(keys):
+        if k in known:
+            probs[i] = known[k]
+    if todo:
+        wins = np.stack([x[starts[i] : starts[i] + WINDOW] for i in todo]).astype(np.float32)
+        fresh = np.zeros((len(todo), c))
+        members = w.classifiers
+        for params in members:
+            for i in range(0, len(wins), batch):
+                logits = window_logits(wins[i : i + batch], params)
+                logits -= logits.max(axis=1, keepdims=True)
+                e = np.exp(logits)
+                fresh[i : i + batch] += e / e.sum(axis=1, keepdims=True)
+        probs[todo] = fresh / len(members)
+        if memo is not None:
+            for i in todo:
+                if starts[i] + WINDOW <= memo.settled:
+                    known[keys[i]] = probs[i]
     acc = np.zeros((len(x), c), np.float64)
     cnt = np.zeros(len(x))
     for s, p in zip(starts, probs, strict=True):

@@ -71,6 +71,14 @@ class LandmarkSequence:
                 image[i], vis[i], world[i], present[i] = f.image, f.visibility, f.world, True
         return cls(fps, image, vis, world, present, tuple(frame_size), float(duration_s))
 
+    def since(self, i: int) -> LandmarkSequence:
+        """The frames from `i` on (views, not copies)."""
+        rest = self.duration_s - i / self.fps
+        return LandmarkSequence(
+            self.fps, self.image[i:], self.visibility[i:], self.world[i:], self.present[i:],
+            self.frame_size, max(0.0, rest),
+        )
+
     def frame(self, i: int) -> PoseFrame | None:
         if not self.present[i]:
             return None

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from .calories import STATIC_EXERCISES
+from .heads import STRIDE
 from .result import AnalysisResult
 
 HORIZON_S = 30.0  # estimates look at this much recent time
@@ -39,6 +40,14 @@ class LiveTally:
     def from_dict(cls, d: dict | None) -> LiveTally:
         known = cls.__dataclass_fields__
         return cls(**{k: v for k, v in (d or {}).items() if k in known})
+
+
+def window_start(frames: int, fps: float) -> int:
+    """The first stream frame of the window analysed when the stream has `frames`: the
+    horizon back, then forward onto the window classifier's stride from the stream's start,
+    so its windows are the ones earlier refreshes classified (and the saved result will)."""
+    start = max(0, frames - int(round(HORIZON_S * fps)))
+    return -(-start // STRIDE) * STRIDE
 
 
 def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:

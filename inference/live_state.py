@@ -6,10 +6,11 @@ dict between chunks (e.g. on a database row) and calls these functions, with the
 
 from . import live
 from .analyzer import analyze_sequence
-from .heads import load_weights
+from .heads import WindowMemo, load_weights
 from .landmarks import LandmarkSequence
 
 HORIZON_S = live.HORIZON_S
+__all__ = ["HORIZON_S", "WindowMemo", "initial", "refresh_due", "refreshed"]
 
 
 def initial() -> dict:
@@ -20,12 +21,28 @@ def refresh_due(state: dict, frames: int, fps: float) -> bool:
     return frames - state.get("refreshed_at_frame", 0) >= round(live.REFRESH_EVERY_S * fps)
 
 
-def refreshed(state: dict, window: LandmarkSequence, window_start: int, body: dict) -> dict:
+def refreshed(
+    state: dict,
+    window: LandmarkSequence,
+    window_start: int,
+    body: dict,
+    memo: WindowMemo | None = None,
+) -> dict:
     """A new state from the engine's view of `window` (grid frames from `window_start` to
-    the newest one)."""
+    the newest one). `memo`: the stream's WindowMemo, kept by the caller between refreshes
+    where it can (it is only a cache)."""
     frames = window_start + len(window)
-    result = analyze_sequence(window, body, load_weights().for_live)
+    start = max(window_start, live.window_start(frames, window.fps))
+    result = analyze_sequence(
+        window.since(start - window_start),
+        body,
+        load_weights(),
+        windows=memo if memo is not None else WindowMemo(),
+        first_frame=start,
+    )
+    if memo is not None:
+        memo.forget_before(start)
     tally = live.tally(
-        live.LiveTally.from_dict(state), result, window_start / window.fps, frames / window.fps
+        live.LiveTally.from_dict(state), result, start / window.fps, frames / window.fps
     )
     return {**tally.to_dict(), "refreshed_at_frame": frames}

@@ -73,19 +73,47 @@ def test_an_ensemble_averages_its_members_probabilities(tiny_weights):
     assert len(tiny_weights.classifiers) == 1
 
 
-def test_live_estimates_use_the_first_member_only(tiny_weights):
+def _ensemble(tiny_weights, members=3):
     from inference.heads import member_prefix
 
     dim, labels = len(tiny_weights.columns), tiny_weights.labels
-    params = {"bout.weight": np.ones((3, 4), np.float32)}
-    for i in range(3):
+    params = {}
+    for i in range(members):
         torch.manual_seed(i)
         params.update(state_to_numpy(WindowClassifier(dim, len(labels)), member_prefix(i)))
-    w = _weights(params, dim, labels)
-    live = w.for_live
-    assert len(live.classifiers) == 1 and live.has_bout_classifier
-    np.testing.assert_array_equal(
-        live.classifiers[0]["conv0.weight"], w.classifiers[0]["conv0.weight"]
-    )
-    assert w.for_live is live  # derived once per weights object
-    assert tiny_weights.for_live is tiny_weights
+    return _weights(params, dim, labels)
+
+
+def test_a_window_memo_gives_what_classifying_anew_gives(tiny_weights):
+    """A live refresh reuses the windows an earlier refresh classified: the probabilities
+    equal those of classifying every window again, and the memo keeps only settled windows."""
+    from inference.features import FEATURE_DIM
+    from inference.heads import WINDOW, MemoView, WindowMemo, frame_probabilities
+
+    w = _ensemble(tiny_weights)
+    feats = np.random.default_rng(4).normal(size=(120, FEATURE_DIM)).astype(np.float32)
+    usable = np.ones(120, bool)
+    memo = WindowMemo()
+    first = frame_probabilities(feats[:80], usable[:80], w, memo=MemoView(memo, 0, 70))
+    np.testing.assert_allclose(first, frame_probabilities(feats[:80], usable[:80], w), atol=1e-6)
+    assert memo.probs and all(s + WINDOW <= 70 for _, s in memo.probs)
+    # the stream goes on; the next refresh starts at stream frame 20
+    memo.forget_before(20)
+    assert min(s for _, s in memo.probs) == 20
+    later = frame_probabilities(feats[20:], usable[20:], w, memo=MemoView(memo, 20, 89))
+    np.testing.assert_allclose(later, frame_probabilities(feats[20:], usable[20:], w), atol=1e-6)
+
+
+def test_a_memo_is_not_used_for_other_weights(tiny_weights):
+    from inference.features import FEATURE_DIM
+    from inference.heads import MemoView, WindowMemo, frame_probabilities
+
+    feats = np.random.default_rng(5).normal(size=(60, FEATURE_DIM)).astype(np.float32)
+    usable = np.ones(60, bool)
+    memo = WindowMemo()
+    frame_probabilities(feats, usable, tiny_weights, memo=MemoView(memo, 0, 60))
+    other = _ensemble(tiny_weights, members=2)
+    other.version = "other"
+    got = frame_probabilities(feats, usable, other, memo=MemoView(memo, 0, 60))
+    np.testing.assert_allclose(got, frame_probabilities(feats, usable, other), atol=1e-6)
+    assert memo.version == "other"

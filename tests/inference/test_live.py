@@ -71,3 +71,14 @@ def test_once_the_window_trails_the_stream_the_count_never_goes_back():
     first = tally(LiveTally(), _window([_squats(0.0, 30.0, 2.0)]), 0.0, 30.0)
     trailing = tally(first, _window([_squats(0.0, 20.0, 2.0)]), 11.0, 41.0)
     assert trailing.reps >= first.reps
+
+
+def test_the_trailing_window_starts_on_the_classifier_stride():
+    """So a refresh's windows are those of the refreshes before it (and of the saved result)."""
+    from inference.heads import STRIDE
+    from inference.live import window_start
+
+    assert window_start(120, 10.0) == 0
+    for frames in range(300, 420):
+        start, earliest = window_start(frames, 10.0), frames - HORIZON_S * 10
+        assert start % STRIDE == 0 and earliest <= start < earliest + STRIDE

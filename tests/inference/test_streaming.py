@@ -38,3 +38,33 @@ def test_streaming_memory_is_compact(tiny_weights):
     # landmarks only (never images): ~1 KB per analysed frame, in 1024-frame chunks
     assert per_frame / 1024 < 1.1
     assert np.isfinite(sa.finish().duration_s)
+
+
+def test_the_window_memo_changes_no_live_estimate(tiny_weights):
+    """Live refreshes reuse the window classifier's settled outputs; while the window is the
+    whole stream they are exactly what classifying every window again gives, a gap without
+    the person near the newest frame included (its filling waits for the person to return)."""
+    from inference.features import sequence_features, settled_frames
+    from inference.heads import MemoView, WindowMemo, frame_probabilities
+    from inference.landmarks import LandmarkSequence
+
+    seq, _ = squat_sequence(n_reps=9, period_s=2.0, no_person=[(3.0, 3.4), (9.5, 10.3)], seed=6)
+    memo = WindowMemo()
+    for n in range(10, len(seq), 10):
+        prefix = LandmarkSequence(
+            seq.fps,
+            seq.image[:n],
+            seq.visibility[:n],
+            seq.world[:n],
+            seq.present[:n],
+            seq.frame_size,
+            n / seq.fps,
+        )
+        feats, usable = sequence_features(prefix)
+        view = MemoView(memo, 0, settled_frames(n, seq.fps))
+        kept = frame_probabilities(feats, usable, tiny_weights, memo=view)
+        np.testing.assert_array_equal(kept, frame_probabilities(feats, usable, tiny_weights))
+        assert analyze_sequence(prefix, weights=tiny_weights, windows=memo).to_dict() == (
+            analyze_sequence(prefix, weights=tiny_weights, windows=WindowMemo()).to_dict()
+        )
+    assert memo.probs  # the memo was used

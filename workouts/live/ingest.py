@@ -2,16 +2,17 @@
 analysis grid, stored, and the live estimate brought up to date.
 
 A worker keeps a little per-session state (the pose backbone, whose tracking carries over
-from frame to frame, and the recent landmarks) in a small LRU. It is only a cache: a worker
-that has not run the session's previous chunk rebuilds it from the database (the stored
-landmarks, and the tracking state stored with them), so any worker can take any chunk and
-the landmarks are the ones a single worker would have found. The chunk's camera frames are
-kept for the session's video (workouts/live/video.py).
+from frame to frame, the recent landmarks and the window classifier's recent outputs) in a
+small LRU. It is only a cache: a worker that has not run the session's previous chunk
+rebuilds it from the database (the stored landmarks, and the tracking state stored with
+them), so any worker can take any chunk and the landmarks are the ones a single worker would
+have found. The chunk's camera frames are kept for the session's video
+(workouts/live/video.py).
 """
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from inference import (
     ANALYSIS_FPS,
@@ -44,6 +45,9 @@ class _SessionCache:
     tracked_until: int = -1  # grid frames stored when `backbone` last saw a frame
     window: LandmarkSequence | None = None  # the newest stored grid frames
     window_end: int = -1  # grid index just after `window`
+    # The window classifier's outputs of earlier refreshes (a refresh elsewhere in between
+    # leaves it valid: stored frames never change).
+    windows: live_state.WindowMemo = field(default_factory=live_state.WindowMemo)
 
     def pose_model(self, stream) -> PoseBackbone:
         """The session's backbone, tracking from the newest stored frame on: when other
@@ -154,7 +158,7 @@ def ingest_batch(*, session_id: int, batch_id: int) -> dict:
         frames = added.stream.frames
         if len(window) and live_state.refresh_due(state, frames, ANALYSIS_FPS):
             state = live_state.refreshed(
-                state, window, frames - len(window), added.stream.body_metrics
+                state, window, frames - len(window), added.stream.body_metrics, cache.windows
             )
         return state
 
