@@ -406,6 +406,18 @@ def session_record_analysis(
     return True
 
 
+@transaction.atomic
+def session_store_thumbnail(*, session_id: int, poster: bytes) -> bool:
+    """A poster frame (JPEG) made outside an analysis (the backfill); False when the session
+    is gone or its video was deleted meanwhile."""
+    current = WorkoutSession.objects.select_for_update().filter(pk=session_id).first()
+    if current is None or not current.has_video:
+        return False
+    _replace_thumbnail(current, poster)
+    current.save(update_fields=["thumbnail", "updated_at"])
+    return True
+
+
 def _replace_thumbnail(session: WorkoutSession, poster: bytes) -> None:
     previous = session.thumbnail.name
     storage = session.thumbnail.storage
