@@ -430,9 +430,9 @@ ORPHAN_AFTER = timedelta(days=1)
 
 
 def media_orphans_purge() -> int:
-    """Removes stored videos and partial uploads that no row names, a day after they were
-    written (left by a crash between storing a file and committing its row, or in the
-    middle of receiving it); returns how many. A file younger than that may belong to a
+    """Removes stored videos, posters and partial uploads that no row names, a day after
+    they were written (left by a crash between storing a file and committing its row, or in
+    the middle of receiving it); returns how many. A file younger than that may belong to a
     transaction still open, or to an upload still arriving."""
     from django.core.files.storage import default_storage as storage
 

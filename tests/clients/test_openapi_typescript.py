@@ -29,7 +29,9 @@ def node() -> str:
 
 def run(*command, timeout=120) -> str:
     result = subprocess.run(command, cwd=HERE, capture_output=True, text=True, timeout=timeout)
-    assert result.returncode == 0, f"{' '.join(map(str, command))}\n{result.stdout}\n{result.stderr}"
+    assert result.returncode == 0, (
+        f"{' '.join(map(str, command))}\n{result.stdout}\n{result.stderr}"
+    )
     return result.stdout
 
 
@@ -38,7 +40,9 @@ def test_generated_types_check_and_the_program_runs(node, coach_server, clip):
     run(BIN / "openapi-typescript", f"{coach_server}/api/schema/", "-o", GENERATED / "schema.d.ts")
     run(BIN / "tsc", "-p", "tsconfig.json")  # strict type-check, then JavaScript for Node
     seen = json.loads(
-        run(node, GENERATED / "out" / "openapi_fetch_client.js", coach_server, clip).splitlines()[-1]
+        run(node, GENERATED / "out" / "openapi_fetch_client.js", coach_server, clip).splitlines()[
+            -1
+        ]
     )
     assert seen["status"] == "pending"  # this server's broker reaches no worker
     assert seen["listed"] == [seen["uploaded"]]

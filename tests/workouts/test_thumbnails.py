@@ -117,27 +117,21 @@ def test_another_users_thumbnail_answers_404(fake_engine, video_session, client_
     assert intruder.get(f"{SESSIONS}{video_session.pk}/thumbnail/").status_code == 404
 
 
+@pytest.mark.parametrize(
+    "remove",
+    [services.session_delete_video, services.session_delete],
+    ids=["the-video-deleted", "the-session-deleted"],
+)
 def test_the_poster_goes_with_the_video(
-    fake_engine, video_session, django_capture_on_commit_callbacks
+    fake_engine, video_session, django_capture_on_commit_callbacks, remove
 ):
     run_session_analysis(session_id=video_session.pk)
     video_session.refresh_from_db()
     name = video_session.thumbnail.name
     with django_capture_on_commit_callbacks(execute=True):
-        services.session_delete_video(session=video_session)
-    video_session.refresh_from_db()
-    assert not video_session.thumbnail and not default_storage.exists(name)
-
-
-def test_deleting_the_session_removes_the_poster(
-    fake_engine, video_session, django_capture_on_commit_callbacks
-):
-    run_session_analysis(session_id=video_session.pk)
-    video_session.refresh_from_db()
-    name = video_session.thumbnail.name
-    with django_capture_on_commit_callbacks(execute=True):
-        services.session_delete(session=video_session)
+        remove(session=video_session)
     assert not default_storage.exists(name)
+    assert not WorkoutSession.objects.filter(pk=video_session.pk).exclude(thumbnail="").exists()
 
 
 def test_the_backfill_command_makes_missing_posters(video_session):
