@@ -250,6 +250,9 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode401Enum": "coach.api.openapi.AuthenticationErrorCode.choices",
         "SexEnum": "users.models.Sex.choices",
         "UnitsEnum": "users.models.Units.choices",
+        # Two `status` fields: a session's keeps the name it had first.
+        "StatusEnum": "workouts.models.SessionStatus.choices",
+        "DeliveryStatusEnum": "notifications.models.DeliveryStatus.choices",
         # The `conflict` code of every 409 (resumable uploads, reanalysis): its first name.
         "UploadConflictResponseItemCodeEnum": ["conflict"],
     },
