@@ -125,7 +125,7 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str]:
     except UrlRefused as refused:
         return None, refused.message
     except (OSError, ValueError) as error:  # refused, timed out, TLS, a malformed answer
-        return None, f"{type(error).__name__}: {error}" or type(error).__name__
+        return None, f"{type(error).__name__}: {error}".rstrip(": ")
     if 200 <= status_code < 300:
         return status_code, ""
     return status_code, f"The receiver answered {status_code}."

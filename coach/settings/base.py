@@ -308,7 +308,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_IMPORTS = ["coach.tasks"]
 
 # Sections other apps add to GET /api/v1/me/export/.
-USER_EXPORT_SECTIONS = {"sessions": "workouts.exports.sessions_export_data"}
+USER_EXPORT_SECTIONS = {
+    "sessions": "workouts.exports.sessions_export_data",
+    "webhooks": "notifications.exports.webhooks_export_data",
+}
 
 # --- Workouts
 WORKOUTS_MAX_UPLOAD_BYTES = env.int("WORKOUTS_MAX_UPLOAD_BYTES", default=2 * 1024**3)

@@ -1,6 +1,8 @@
 """Registering webhooks over REST: the secret shown once, URLs the server must not call
 refused, and every endpoint scoped to its owner."""
 
+import json
+
 import pytest
 from django.test import override_settings
 
@@ -121,3 +123,18 @@ def test_the_delivery_log_lists_each_event_sent_to_the_webhook(
         "pending",
     )
     assert (entry["attempts"], entry["last_status_code"], entry["last_error"]) == (0, None, "")
+
+
+def test_the_data_export_has_the_webhooks_without_their_secrets(api, user):
+    hook = api.post(WEBHOOKS, {"url": PUBLIC_URL}, format="json").json()
+    exported = api.get("/api/v1/me/export/").json()["webhooks"]
+    assert exported == [
+        {
+            "id": hook["id"],
+            "url": PUBLIC_URL,
+            "description": "",
+            "created_at": hook["created_at"],
+            "deliveries": [],
+        }
+    ]
+    assert hook["secret"] not in json.dumps(exported)
