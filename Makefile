@@ -31,6 +31,13 @@ $(FRONTEND_BUILT): $(FRONTEND_DEPS) $(FRONTEND_SOURCES)
 
 frontend: $(FRONTEND_BUILT)
 
+# The TypeScript API client tools tests/clients/ runs (openapi-typescript, openapi-fetch, tsc).
+CLIENT_TEST_DEPS := tests/clients/node_modules/.package-lock.json
+
+$(CLIENT_TEST_DEPS): tests/clients/package-lock.json
+	cd tests/clients && npm ci --no-audit --no-fund
+	touch $@
+
 # The browser tests drive Debian's Chromium (Playwright never downloads a browser).
 chromium:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
@@ -46,7 +53,7 @@ run: migrate frontend
 	@echo ""
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
-test: install frontend chromium
+test: install frontend chromium $(CLIENT_TEST_DEPS)
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
-from workouts import selectors, services
+from workouts import selectors, services, thumbnails
 from workouts.models import WorkoutSession
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,19 @@ def _local_video_path(session: WorkoutSession, folder: str) -> str:
         with session.video.open("rb") as source, open(target, "wb") as out:
             shutil.copyfileobj(source, out, length=1024 * 1024)
         return str(target)
+
+
+def poster_of_stored_video(session: WorkoutSession, result: dict) -> bytes | None:
+    """The poster frame of the session's stored video (None without one)."""
+    if not session.has_video:
+        return None
+    try:
+        with tempfile.TemporaryDirectory(prefix="coach-poster-") as folder:
+            path = _local_video_path(session, folder)
+            return thumbnails.poster_jpeg(path, thumbnails.poster_time_s(result))
+    except Exception:  # a missing poster must not fail the analysis
+        log.exception("no poster frame for session %s", session.pk)
+        return None
 
 
 def begin_analysis(*, session_id: int) -> WorkoutSession | str:
@@ -118,13 +131,17 @@ def run_session_analysis(*, session_id: int) -> str:
     def analyze():
         with tempfile.TemporaryDirectory(prefix="coach-analysis-") as folder:
             path = _local_video_path(session, folder)
-            return analyze_video(path, body=body, progress=ProgressReporter(session.id))
+            result = analyze_video(path, body=body, progress=ProgressReporter(session.id))
+            # While the file is at hand (a remote one is copied here once).
+            result = result.to_dict()
+            return result, thumbnails.poster_jpeg(path, thumbnails.poster_time_s(result))
 
-    result = run_engine(session, analyze)
-    if result is None:
+    analysed = run_engine(session, analyze)
+    if analysed is None:
         return "failed"
+    result, poster = analysed
     stored = services.session_record_analysis(
-        session=session, result=result.to_dict(), body_metrics=body
+        session=session, result=result, body_metrics=body, poster=poster
     )
     if not stored:
         return "skipped"  # the session was deleted while it was analysed

@@ -2,6 +2,8 @@
 
 from pathlib import PurePosixPath
 
+from django.http import FileResponse, HttpResponseNotModified
+from django.utils.http import parse_etags
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_standardized_errors.openapi_serializers import ErrorResponse429Serializer
@@ -241,6 +243,50 @@ class SessionVideoApi(OwnedSessionMixin, generics.GenericAPIView):
             as_attachment=content_type is None,
             filename=f"session-{session.id}{suffix}",
         )
+
+
+THUMBNAIL_CACHE_S = 7 * 24 * 3600  # its URL changes with the poster (`?v=`)
+
+
+@extend_schema(tags=[TAG])
+class SessionThumbnailApi(OwnedSessionMixin, generics.GenericAPIView):
+    serializer_class = SessionSerializer
+
+    @extend_schema(
+        summary="The session's poster frame",
+        description="A JPEG frame from the video (its long side at most 480 px), for history "
+        "lists: the middle of the first bout, or 1 s in. Use the session's `thumbnail_url`, "
+        "which changes whenever the poster does; the answer carries an `ETag` (304 to "
+        "`If-None-Match`) and may be cached privately. 404 while there is none: before the "
+        "analysis, for a live session that sent landmarks only, after the video is deleted.",
+        parameters=[
+            OpenApiParameter(
+                "v",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                description="The poster's version, as `thumbnail_url` gives it; ignored here.",
+            ),
+        ],
+        responses={
+            (200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, description="The JPEG."),
+            304: OpenApiResponse(description="Unchanged since the `ETag` sent (no body)."),
+        },
+    )
+    def get(self, request, *args, **kwargs):
+        session = self.get_object()
+        if not session.thumbnail:
+            raise NotFound("This session has no poster frame.")
+        etag = f'"{PurePosixPath(session.thumbnail.name).stem}"'
+        headers = {
+            "ETag": etag,
+            "Cache-Control": f"private, max-age={THUMBNAIL_CACHE_S}",
+        }
+        if etag in parse_etags(request.headers.get("If-None-Match", "")):
+            return HttpResponseNotModified(headers=headers)
+        response = FileResponse(session.thumbnail.open("rb"), content_type="image/jpeg")
+        for name, value in headers.items():
+            response[name] = value
+        return response
 
 
 def _missing_video_reason(session) -> str:

@@ -33,6 +33,11 @@ def video_upload_path(session: "WorkoutSession", filename: str) -> str:
     return f"videos/{session.user_id}/{uuid.uuid4().hex}{suffix}"
 
 
+def thumbnail_upload_path(session: "WorkoutSession", filename: str) -> str:
+    # A new name for every poster: its URL carries the name, so clients may cache it.
+    return f"thumbnails/{session.user_id}/{uuid.uuid4().hex}.jpg"
+
+
 class WorkoutSession(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="workout_sessions"
@@ -48,6 +53,12 @@ class WorkoutSession(models.Model):
     video_size_bytes = models.BigIntegerField(null=True, blank=True)
     video_deleted_at = models.DateTimeField(null=True, blank=True)
     duration_s = models.FloatField(null=True, blank=True)
+    thumbnail = models.FileField(
+        upload_to=thumbnail_upload_path,
+        blank=True,
+        max_length=255,
+        help_text="A poster frame (JPEG) from the video, made by the analysis.",
+    )
 
     status = models.CharField(
         max_length=16, choices=SessionStatus.choices, default=SessionStatus.PENDING

@@ -16,13 +16,17 @@ from workouts.serializers import (
     BoutSerializer,
     SessionSerializer,
     reps_by_exercise,
+    thumbnail_url,
 )
 
-# The columns of the serializers' fields; `has_video` is computed from two others.
+# The columns of the serializers' fields; `has_video` is computed from two others,
+# `thumbnail_url` from the thumbnail's name.
+COMPUTED_FIELDS = ("has_video", "thumbnail_url")
 SESSION_COLUMNS = (
-    *(name for name in SessionSerializer.Meta.fields if name != "has_video"),
+    *(name for name in SessionSerializer.Meta.fields if name not in COMPUTED_FIELDS),
     "video",
     "video_deleted_at",
+    "thumbnail",
 )
 SESSION_DETAIL_COLUMNS = (*SESSION_COLUMNS, "result", "body_metrics")
 BOUT_COLUMNS = tuple(BoutSerializer.Meta.fields)
@@ -63,6 +67,7 @@ def session(row: dict, tz=None) -> dict:
         "total_reps": row["total_reps"],
         # WorkoutSession.has_video, from the row
         "has_video": bool(row["video"]) and row["video_deleted_at"] is None,
+        "thumbnail_url": thumbnail_url(row["id"], row["thumbnail"]),
         "model_version": row["model_version"],
         "created_at": _datetime(row["created_at"], tz),
         "analysed_at": None if row["analysed_at"] is None else _datetime(row["analysed_at"], tz),

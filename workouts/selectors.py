@@ -98,3 +98,14 @@ def session_by_idempotency_key(user: User, key: str) -> WorkoutSession | None:
     return WorkoutSession.objects.filter(
         user=user, idempotency_key=key, created_at__gte=since
     ).first()
+
+
+def sessions_without_thumbnail() -> QuerySet[WorkoutSession]:
+    """Analysed sessions (any user's) with a stored video and no poster frame, oldest first."""
+    return (
+        WorkoutSession.objects.filter(
+            status=SessionStatus.DONE, video_deleted_at__isnull=True, thumbnail=""
+        )
+        .exclude(video="")
+        .order_by("id")
+    )

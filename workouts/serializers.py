@@ -1,3 +1,5 @@
+from pathlib import PurePosixPath
+
 from rest_framework import serializers
 
 from coach.api.fields import AwareDateTimeField, StrictCharField, StrictModelSerializer
@@ -41,10 +43,23 @@ class BoutSerializer(StrictModelSerializer):
         }
 
 
+def thumbnail_url(session_id: int, name: str) -> str | None:
+    """The poster frame's URL, on this server: named after the file, so a new poster gets a
+    new URL and clients may cache each one for good."""
+    if not name:
+        return None
+    return f"/api/v1/sessions/{session_id}/thumbnail/?v={PurePosixPath(name).stem[:12]}"
+
+
 class SessionSerializer(StrictModelSerializer):
     """A session in lists: no bouts."""
 
     has_video = serializers.BooleanField(read_only=True)
+    thumbnail_url = serializers.SerializerMethodField(
+        help_text="A poster frame from the video (JPEG, owner only), as a path on this "
+        "server; null until the analysis made one, for a live session that sent landmarks "
+        "only, and once the video is deleted."
+    )
 
     class Meta:
         model = WorkoutSession
@@ -63,6 +78,7 @@ class SessionSerializer(StrictModelSerializer):
             "active_s",
             "total_reps",
             "has_video",
+            "thumbnail_url",
             "model_version",
             "created_at",
             "analysed_at",
@@ -71,6 +87,9 @@ class SessionSerializer(StrictModelSerializer):
         # Output only (edits go through SessionUpdateSerializer): every answer carries these,
         # so the schema's response components list them as required.
         extra_kwargs = {name: {"required": True} for name in ("title", "notes", "started_at")}
+
+    def get_thumbnail_url(self, session) -> str | None:
+        return thumbnail_url(session.pk, session.thumbnail.name)
 
 
 class BodyMetricsSerializer(serializers.Serializer):

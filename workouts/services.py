@@ -11,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -20,7 +21,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from rest_framework.exceptions import AuthenticationFailed, Throttled
 
 from users.models import User
-from workouts import selectors
+from workouts import events, selectors
 from workouts.models import (
     INCOMING_UPLOADS_FOLDER,
     Bout,
@@ -243,11 +244,14 @@ def session_delete(*, session: WorkoutSession) -> None:
 
 
 def session_delete_video(*, session: WorkoutSession) -> WorkoutSession:
-    """Removes the video file but keeps the analysed results (retention)."""
+    """Removes the video file but keeps the analysed results (retention). The poster frame
+    goes with it: it is a picture from the video the user chose not to keep."""
     delete_file_after_commit(session.video)
+    delete_file_after_commit(session.thumbnail)
     session.video = ""
+    session.thumbnail = ""
     session.video_deleted_at = timezone.now()
-    session.save(update_fields=["video", "video_deleted_at", "updated_at"])
+    session.save(update_fields=["video", "thumbnail", "video_deleted_at", "updated_at"])
     return session
 
 
@@ -321,12 +325,15 @@ def session_set_progress(*, session_id: int, fraction: float) -> None:
 
 def session_mark_failed(*, session: WorkoutSession, code: str, message: str) -> None:
     # An update, not a save: the session may have been edited or deleted meanwhile.
-    WorkoutSession.objects.filter(pk=session.pk).update(
-        status=SessionStatus.FAILED,
-        error_code=code,
-        error_message=message,
-        updated_at=timezone.now(),
-    )
+    with transaction.atomic():
+        updated = WorkoutSession.objects.filter(pk=session.pk).update(
+            status=SessionStatus.FAILED,
+            error_code=code,
+            error_message=message,
+            updated_at=timezone.now(),
+        )
+        if updated:
+            events.announce_finished(session.pk)
 
 
 ANALYSIS_FIELDS = [
@@ -347,13 +354,20 @@ ANALYSIS_FIELDS = [
 
 
 @transaction.atomic
-def session_record_analysis(*, session: WorkoutSession, result: dict, body_metrics: dict) -> bool:
+def session_record_analysis(
+    *, session: WorkoutSession, result: dict, body_metrics: dict, poster: bytes | None = None
+) -> bool:
     """Stores a finished analysis on the current row (re-read and locked: the user may have
-    edited or deleted the session while it was analysed). Replaces earlier bouts, so
-    running it twice leaves one copy. False when the session is gone."""
+    edited or deleted the session while it was analysed), with its poster frame (JPEG) when
+    one was made. Replaces earlier bouts, so running it twice leaves one copy. False when
+    the session is gone."""
     current = WorkoutSession.objects.select_for_update().filter(pk=session.pk).first()
     if current is None:
         return False
+    fields = list(ANALYSIS_FIELDS)
+    if poster:
+        _replace_thumbnail(current, poster)
+        fields.append("thumbnail")
     current.bouts.all().delete()
     Bout.objects.bulk_create(
         Bout(
@@ -387,23 +401,45 @@ def session_record_analysis(*, session: WorkoutSession, result: dict, body_metri
     current.progress = 1.0
     current.error_code = current.error_message = ""
     current.analysed_at = timezone.now()
-    current.save(update_fields=ANALYSIS_FIELDS)
+    current.save(update_fields=fields)
+    events.announce_finished(current.pk)
     return True
+
+
+@transaction.atomic
+def session_store_thumbnail(*, session_id: int, poster: bytes) -> bool:
+    """A poster frame (JPEG) made outside an analysis (the backfill); False when the session
+    is gone or its video was deleted meanwhile."""
+    current = WorkoutSession.objects.select_for_update().filter(pk=session_id).first()
+    if current is None or not current.has_video:
+        return False
+    _replace_thumbnail(current, poster)
+    current.save(update_fields=["thumbnail", "updated_at"])
+    return True
+
+
+def _replace_thumbnail(session: WorkoutSession, poster: bytes) -> None:
+    previous = session.thumbnail.name
+    storage = session.thumbnail.storage
+    session.thumbnail.save("poster.jpg", ContentFile(poster), save=False)
+    if previous:  # once the new one is committed (a rollback leaves an orphan, purged later)
+        transaction.on_commit(lambda: storage.delete(previous))
 
 
 ORPHAN_AFTER = timedelta(days=1)
 
 
 def media_orphans_purge() -> int:
-    """Removes stored videos and partial uploads that no row names, a day after they were
-    written (left by a crash between storing a file and committing its row, or in the
-    middle of receiving it); returns how many. A file younger than that may belong to a
+    """Removes stored videos, posters and partial uploads that no row names, a day after
+    they were written (left by a crash between storing a file and committing its row, or in
+    the middle of receiving it); returns how many. A file younger than that may belong to a
     transaction still open, or to an upload still arriving."""
     from django.core.files.storage import default_storage as storage
 
     cutoff = timezone.now() - ORPHAN_AFTER
     rows_naming = [
         ("videos", lambda name: WorkoutSession.objects.filter(video=name)),
+        ("thumbnails", lambda name: WorkoutSession.objects.filter(thumbnail=name)),
         ("uploads/partial", lambda name: ChunkedUpload.objects.filter(pk=_uuid_or_none(name))),
         (INCOMING_UPLOADS_FOLDER, lambda name: WorkoutSession.objects.none()),
     ]

@@ -9,6 +9,11 @@ urlpatterns = [
     path("sessions/<int:pk>/", apis.SessionDetailApi.as_view(), name="session-detail"),
     path("sessions/<int:pk>/video/", apis.SessionVideoApi.as_view(), name="session-video"),
     path(
+        "sessions/<int:pk>/thumbnail/",
+        apis.SessionThumbnailApi.as_view(),
+        name="session-thumbnail",
+    ),
+    path(
         "sessions/<int:pk>/reanalyse/",
         apis.SessionReanalyseApi.as_view(),
         name="session-reanalyse",

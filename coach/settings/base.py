@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "coach",
     "users",
     "workouts",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -249,6 +250,9 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode401Enum": "coach.api.openapi.AuthenticationErrorCode.choices",
         "SexEnum": "users.models.Sex.choices",
         "UnitsEnum": "users.models.Units.choices",
+        # Two `status` fields: a session's keeps the name it had first.
+        "StatusEnum": "workouts.models.SessionStatus.choices",
+        "DeliveryStatusEnum": "notifications.models.DeliveryStatus.choices",
         # The `conflict` code of every 409 (resumable uploads, reanalysis): its first name.
         "UploadConflictResponseItemCodeEnum": ["conflict"],
     },
@@ -304,7 +308,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_IMPORTS = ["coach.tasks"]
 
 # Sections other apps add to GET /api/v1/me/export/.
-USER_EXPORT_SECTIONS = {"sessions": "workouts.exports.sessions_export_data"}
+USER_EXPORT_SECTIONS = {
+    "sessions": "workouts.exports.sessions_export_data",
+    "webhooks": "notifications.exports.webhooks_export_data",
+}
 
 # --- Workouts
 WORKOUTS_MAX_UPLOAD_BYTES = env.int("WORKOUTS_MAX_UPLOAD_BYTES", default=2 * 1024**3)
@@ -332,7 +339,23 @@ CELERY_BEAT_SCHEDULE = {
     "purge-orphan-files": {"task": "workouts.purge_orphan_files", "schedule": 60 * 60},
     "stop-idle-live-sessions": {"task": "workouts.stop_idle_live_sessions", "schedule": 60},
     "requeue-stuck-analyses": {"task": "workouts.requeue_stuck_analyses", "schedule": 60},
+    "resend-stalled-webhook-deliveries": {
+        "task": "notifications.resend_stalled_deliveries",
+        "schedule": 60,
+    },
+    "purge-old-events": {"task": "notifications.purge_old_events", "schedule": 60 * 60},
 }
+
+# --- Notifications
+# How often each web process reads new events for its event-stream sockets.
+NOTIFICATIONS_POLL_S = env.float("NOTIFICATIONS_POLL_S", default=1.0)
+# Webhook URLs on private, loopback or reserved addresses (a receiver on the server's own
+# network) are refused unless this is set: a user must not make the server call inside it.
+NOTIFICATIONS_ALLOW_PRIVATE_URLS = env.bool("NOTIFICATIONS_ALLOW_PRIVATE_URLS", default=False)
+NOTIFICATIONS_WEBHOOK_TIMEOUT_S = env.float("NOTIFICATIONS_WEBHOOK_TIMEOUT_S", default=10.0)
+NOTIFICATIONS_WEBHOOK_MAX_ATTEMPTS = env.int("NOTIFICATIONS_WEBHOOK_MAX_ATTEMPTS", default=8)
+# The wait before the second attempt; it doubles after each failure, to at most an hour.
+NOTIFICATIONS_WEBHOOK_BACKOFF_S = env.float("NOTIFICATIONS_WEBHOOK_BACKOFF_S", default=30.0)
 
 LOGGING = {
     "version": 1,

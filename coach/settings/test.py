@@ -37,3 +37,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Test receivers listen on 127.0.0.1; the refusal of private addresses is tested with
+# this turned off. Short waits keep the event and retry tests quick.
+NOTIFICATIONS_ALLOW_PRIVATE_URLS = True
+NOTIFICATIONS_POLL_S = 0.1
+NOTIFICATIONS_WEBHOOK_BACKOFF_S = 0.2

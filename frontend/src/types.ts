@@ -44,6 +44,7 @@ export interface Session {
   active_s: number | null;
   total_reps: number | null;
   has_video: boolean;
+  thumbnail_url: string | null;
   model_version: string;
   created_at: string;
   analysed_at: string | null;

@@ -137,6 +137,10 @@ def test_sign_up_to_statistics_with_a_real_clip(page, short_squat_clip, tmp_path
     # History, with filters.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="History").click()
     expect(page.locator("#session-list li")).to_have_count(1)
+    # The poster frame the analysis made, loaded with the session cookie.
+    thumb = page.locator("#session-list li img.session-thumb")
+    expect(thumb).to_have_count(1)
+    page.wait_for_function("document.querySelector('img.session-thumb').naturalWidth > 0")
     filters = page.locator("#history-filters")
     filters.get_by_label("Exercise").select_option("squat")
     filters.get_by_role("button", name="Apply filters").click()

@@ -18,12 +18,14 @@ from tests.clients.conftest import new_account
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PACKAGE = "coach_client"
-# The tus PATCH body (application/offset+octet-stream) is raw bytes: generated as such.
+# The tus PATCH body (application/offset+octet-stream) and the poster frame (image/jpeg)
+# are raw bytes: generated as such (the generator knows neither type).
 CONFIG = f"""\
 project_name_override: {PACKAGE}
 package_name_override: {PACKAGE}
 content_type_overrides:
   application/offset+octet-stream: application/octet-stream
+  image/jpeg: application/octet-stream
 """
 
 

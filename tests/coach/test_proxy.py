@@ -89,7 +89,7 @@ def post_video(port: int, token: str, pieces: list[bytes]) -> tuple[int, dict]:
 
 
 @pytest.mark.slow
-def test_the_proxy_routes_http_and_the_live_websocket_and_caps_bodies(proxy, user, tmp_path):
+def test_the_proxy_routes_http_and_the_websockets_and_caps_bodies(proxy, user, tmp_path):
     token = str(RefreshToken.for_user(user).access_token)
     # A chunked body reaches gunicorn with a length (the proxy buffers it)...
     video = write_synthetic_video(tmp_path / "w.mp4").read_bytes()
@@ -104,9 +104,11 @@ def test_the_proxy_routes_http_and_the_live_websocket_and_caps_bodies(proxy, use
                     "attr": None}],
     }  # fmt: skip
 
-    async def live_handshake():
-        async with websockets.connect(f"ws://127.0.0.1:{proxy}/api/v1/live/") as ws:
+    async def handshake(path):
+        async with websockets.connect(f"ws://127.0.0.1:{proxy}{path}") as ws:
             await ws.send(json.dumps({"type": "auth", "token": token}))
             return json.loads(await asyncio.wait_for(ws.recv(), 10))
 
-    assert asyncio.run(live_handshake())["type"] == "ready"  # daphne, through the proxy
+    # daphne, through the proxy: the live socket and the event stream
+    assert asyncio.run(handshake("/api/v1/live/"))["type"] == "ready"
+    assert asyncio.run(handshake("/api/v1/events/"))["type"] == "ready"

@@ -76,7 +76,13 @@ def test_the_sweep_removes_day_old_files_that_no_row_names(user):
     abandoned = default_storage.save("uploads/incoming/tmpab12.upload", ContentFile(b"x"))
     age(abandoned, 2)  # a direct upload whose web worker died while receiving it
     arriving = default_storage.save("uploads/incoming/tmpcd34.upload", ContentFile(b"x"))
-    assert media_orphans_purge() == 3
+    poster = WorkoutSessionFactory(user=user, thumbnail=ContentFile(b"\xff\xd8", "p.jpg"))
+    age(poster.thumbnail.name, 2)
+    lost_poster = default_storage.save(f"thumbnails/{user.pk}/lost.jpg", ContentFile(b"x"))
+    age(lost_poster, 2)  # made by an analysis whose transaction rolled back
+    assert media_orphans_purge() == 4
+    assert default_storage.exists(poster.thumbnail.name)
+    assert not default_storage.exists(lost_poster)
     assert default_storage.exists(kept.video.name)
     assert default_storage.exists(young_orphan)  # may belong to a transaction still open
     assert default_storage.exists(arriving)

@@ -3,6 +3,7 @@ the list, one session, and the API answers that use them."""
 
 from datetime import UTC, datetime, timedelta, timezone
 
+import factory
 import pytest
 from rest_framework.renderers import JSONRenderer
 
@@ -34,6 +35,7 @@ def assorted_sessions(user):
         body_metrics={"weight_kg": 70, "height_cm": 170.5, "age": 34, "sex": "female"},
         model_version="fake-engine@v1",
         analysed_at=datetime(2024, 3, 1, 8, 0, tzinfo=UTC),
+        thumbnail=factory.django.FileField(filename="poster.jpg", data=b"\xff\xd8\xff"),
     )
     BoutFactory(session=analysed, position=0, reps=3, rep_times_s=[[1, 2], [3.5, 4]])
     BoutFactory(

@@ -5,10 +5,15 @@ become the session's video first (workouts/live/video.py)."""
 import logging
 
 from workouts import selectors, services
-from workouts.analysis import ProgressReporter, begin_analysis, run_engine
+from workouts.analysis import (
+    ProgressReporter,
+    begin_analysis,
+    poster_of_stored_video,
+    run_engine,
+)
 from workouts.live import services as live_services
 from workouts.live import video as live_video
-from workouts.models import LiveStream
+from workouts.models import LiveStream, WorkoutSession
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +48,12 @@ def run_live_session_analysis(*, session_id: int) -> str:
     )
     if result is None:
         return "failed"
+    result = result.to_dict()
+    # The poster of a stream that sent camera frames comes from the video they became;
+    # a landmarks-only stream has none.
+    stored_video = WorkoutSession.objects.filter(pk=session.pk).first()
+    poster = poster_of_stored_video(stored_video, result) if stored_video else None
     stored = services.session_record_analysis(
-        session=session, result=result.to_dict(), body_metrics=body
+        session=session, result=result, body_metrics=body, poster=poster
     )
     return "done" if stored else "skipped"

@@ -16,16 +16,14 @@ import json
 import logging
 import time
 import uuid
-from urllib.parse import urlsplit
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http.request import validate_host
 from django.utils.dateparse import parse_datetime
 
+from coach.sockets import AuthenticatedJsonConsumer
 from workouts.live import services as live_services
 from workouts.live.delivery import BatchWatch
 from workouts.live.protocol import (
@@ -41,40 +39,11 @@ from workouts.live.protocol import (
 
 log = logging.getLogger(__name__)
 
-AUTH_TIMEOUT_S = 10.0
 RESULT_POLL_S = 0.02
 MAX_CHUNK_ITEMS = 60  # ~6 s of grid frames per task; more waits for the next one
 MAX_BUFFERED_ITEMS = 600  # ~1 minute behind: beyond it the server is overloaded
 FLUSH_ON_DISCONNECT_S = 8.0  # daphne gives a closed connection's consumer 10 s
 UPDATE_FIELDS = ("elapsed_s", "exercise", "reps", "kcal", "person_visible")
-
-NOT_AUTHENTICATED = 4401
-
-
-def origin_is_trusted(headers: list[tuple[bytes, bytes]]) -> bool:
-    """Whether the session cookie may be trusted: a browser page from another site must not
-    stream as the visitor (cross-site WebSocket hijacking). No Origin header: not a browser."""
-    origin = dict(headers).get(b"origin")
-    if origin is None:
-        return True
-    origin = origin.decode("latin-1")
-    if origin in settings.CSRF_TRUSTED_ORIGINS:
-        return True
-    host = urlsplit(origin).hostname
-    return bool(host) and validate_host(host, settings.ALLOWED_HOSTS)
-
-
-@database_sync_to_async
-def _user_from_token(raw: str):
-    from rest_framework.exceptions import AuthenticationFailed
-    from rest_framework_simplejwt.authentication import JWTAuthentication
-    from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
-
-    authentication = JWTAuthentication()
-    try:
-        return authentication.get_user(authentication.get_validated_token(raw.encode()))
-    except (InvalidToken, TokenError, AuthenticationFailed):
-        return None
 
 
 @database_sync_to_async
@@ -93,37 +62,18 @@ def _session_exists(session_id: int) -> bool:
     return WorkoutSession.objects.filter(pk=session_id).exists()
 
 
-class LiveSessionConsumer(AsyncWebsocketConsumer):
-    # Results come back as Celery results, so a socket needs no channel layer (the project
-    # configures none; with Redis, a subscription would hold one connection per socket).
-    channel_layer_alias = None
+class LiveSessionConsumer(AuthenticatedJsonConsumer):
+    # Results come back as Celery results, so a socket needs no channel layer (with Redis,
+    # a subscription would hold one connection per socket).
+    input_errors = (LiveInputError,)
 
-    async def connect(self):
-        user = self.scope.get("user")
-        trusted = origin_is_trusted(self.scope.get("headers", []))
-        self.user = user if trusted and user is not None and user.is_authenticated else None
+    def setup(self):
         self.session_id: int | None = None
         # This socket's name on the sessions it streams to: a resume elsewhere supersedes it.
         self.connection = uuid.uuid4().hex
-        self.closed = False
         self.pump: asyncio.Task | None = None
-        self.auth_timer: asyncio.Task | None = None
-        await self.accept()
-        if self.user is not None:
-            await self.send_json({"type": "ready", "user": self.user.pk})
-        else:
-            self.auth_timer = asyncio.create_task(self._close_if_unauthenticated())
 
-    async def _close_if_unauthenticated(self):
-        await asyncio.sleep(AUTH_TIMEOUT_S)
-        if self.user is None and not self.closed:
-            await self.send_error("not_authenticated", "Authenticate within 10 seconds.")
-            await self.close(code=NOT_AUTHENTICATED)
-
-    async def disconnect(self, code):
-        self.closed = True
-        if self.auth_timer is not None:
-            self.auth_timer.cancel()
+    async def on_disconnect(self):
         # A dropped connection keeps what was received: finish the chunks in hand.
         if self.pump is not None and not self.pump.done():
             try:
@@ -131,73 +81,19 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
             except (TimeoutError, asyncio.CancelledError):
                 log.warning("live session %s: buffered frames lost on disconnect", self.session_id)
 
-    # --- sending --------------------------------------------------------------------
-
-    async def send_json(self, message: dict):
-        if not self.closed:
-            await self.send(text_data=json.dumps(message))
-
-    async def send_error(self, code: str, detail: str):
-        await self.send_json({"type": "error", "code": code, "detail": detail})
-
     async def fail(self, close_code: int, code: str, detail: str):
         self.session_id = None
-        if self.closed:
-            return
-        await self.send_error(code, detail)
-        await self.close(code=close_code)
-        self.closed = True
+        await super().fail(close_code, code, detail)
 
     # --- receiving ------------------------------------------------------------------
 
-    async def receive(self, text_data=None, bytes_data=None):
-        if self.closed:
-            return
-        if bytes_data is not None:
-            if self.user is None:
-                return await self.fail(
-                    NOT_AUTHENTICATED, "not_authenticated", "Authenticate first."
-                )
-            return await self.on_frame(bytes_data)
-        try:
-            message = json.loads(text_data)
-        except (TypeError, ValueError):
-            message = None
-        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-            return await self.send_error("bad_message", "Messages are JSON objects with a type.")
-        kind = message["type"]
-        if self.user is None:
-            if kind == "auth":
-                return await self.on_auth(message)
-            return await self.fail(NOT_AUTHENTICATED, "not_authenticated", "Authenticate first.")
-        handler = {
-            "auth": self.on_auth,
+    def handlers(self) -> dict:
+        return {
             "start": self.on_start,
             "resume": self.on_resume,
             "landmarks": self.on_landmarks,
             "stop": self.on_stop,
-        }.get(kind)
-        if handler is None:
-            return await self.send_error("bad_message", f"Unknown message type {kind!r}.")
-        try:
-            await handler(message)
-        except LiveInputError as error:
-            await self.send_error(error.code, error.detail)
-        except Exception:  # a bug of ours must not take the session's socket down
-            log.exception("live message %r failed", kind)
-            await self.send_error("server_error", "The server failed to handle that message.")
-
-    async def on_auth(self, message):
-        if self.user is not None:
-            return await self.send_error("already_authenticated", "This socket is signed in.")
-        token = message.get("token")
-        user = await _user_from_token(token) if isinstance(token, str) and token else None
-        if user is None:
-            return await self.fail(
-                NOT_AUTHENTICATED, "not_authenticated", "The token is invalid or expired."
-            )
-        self.user = user
-        await self.send_json({"type": "ready", "user": user.pk})
+        }
 
     async def on_start(self, message):
         self._ensure_no_session()
@@ -274,7 +170,7 @@ class LiveSessionConsumer(AsyncWebsocketConsumer):
         self.last_t = t
         return t
 
-    async def on_frame(self, data: bytes):
+    async def on_binary(self, data: bytes):  # a camera frame
         try:
             self._ensure_session()
             t, jpeg = parse_frame(data)

@@ -115,7 +115,14 @@ async function loadResults(slot: HTMLElement, query: URLSearchParams): Promise<v
         h(
           "li",
           { "data-session-id": s.id },
-          h("a", { href: `${BASE}/sessions/${s.id}` }, h("strong", {}, sessionTitle(s)), h("span", { class: "muted" }, ` · ${dateTime(s.started_at)}`)),
+          h(
+            "a",
+            { href: `${BASE}/sessions/${s.id}`, class: "session-link" },
+            // The poster frame, fetched with the session cookie; lazily, so a long page costs only what is seen.
+            s.thumbnail_url ? h("img", { class: "session-thumb", src: s.thumbnail_url, alt: "", loading: "lazy", width: 80, height: 45 }) : h("span", { class: "session-thumb", "aria-hidden": "true" }),
+            h("strong", {}, sessionTitle(s)),
+            h("span", { class: "muted" }, ` · ${dateTime(s.started_at)}`),
+          ),
           h(
             "span",
             { class: "session-facts" },

@@ -13,6 +13,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 
+from coach import sockets
 from inference import analyze_sequence
 from inference.landmarks import LandmarkSequence
 from tests.factories import UserFactory
@@ -171,7 +172,7 @@ def test_binary_frame_before_auth_closes_with_4401():
 
 
 def test_unauthenticated_socket_is_closed_after_the_timeout(monkeypatch):
-    monkeypatch.setattr(live_consumer, "AUTH_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(sockets, "AUTH_TIMEOUT_S", 0.2)
 
     async def scenario():
         comm = await connected()
