@@ -235,6 +235,13 @@ class StreamingAnalyzer:
             duration_s if duration_s is not None else n / self.fps,
         )
 
+    def refresh_live(self) -> LiveState:
+        """The live estimate brought up to the newest frame now, whatever the refresh
+        rhythm (a stream does this on stop, so its last estimate has seen every frame)."""
+        if self.frames:
+            self._refresh_live()
+        return self._live
+
     def _refresh_live(self) -> None:
         now = self.frames / self.fps
         start = live.window_start(self.frames, self.fps)

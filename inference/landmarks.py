@@ -75,8 +75,13 @@ class LandmarkSequence:
         """The frames from `i` on (views, not copies)."""
         rest = self.duration_s - i / self.fps
         return LandmarkSequence(
-            self.fps, self.image[i:], self.visibility[i:], self.world[i:], self.present[i:],
-            self.frame_size, max(0.0, rest),
+            self.fps,
+            self.image[i:],
+            self.visibility[i:],
+            self.world[i:],
+            self.present[i:],
+            self.frame_size,
+            max(0.0, rest),
         )
 
     def frame(self, i: int) -> PoseFrame | None:

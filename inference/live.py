@@ -18,7 +18,9 @@ from .calories import STATIC_EXERCISES
 from .heads import STRIDE
 from .result import AnalysisResult
 
-HORIZON_S = 30.0  # estimates look at this much recent time
+# Estimates look at this much recent time: the longest whose refresh, with the window memo,
+# costs what a 30-s refresh of one ensemble member did without it (~30 ms a second of stream).
+HORIZON_S = 60.0
 REFRESH_EVERY_S = 1.0  # and are recomputed once per this much stream time
 SETTLED_AFTER_S = 5.0  # what ended this long ago will not change any more
 CURRENT_WITHIN_S = 1.0  # a bout still running (or just ended) is the current exercise

@@ -17,8 +17,11 @@ def initial() -> dict:
     return {**live.LiveTally().to_dict(), "refreshed_at_frame": 0}
 
 
-def refresh_due(state: dict, frames: int, fps: float) -> bool:
-    return frames - state.get("refreshed_at_frame", 0) >= round(live.REFRESH_EVERY_S * fps)
+def refresh_due(state: dict, frames: int, fps: float, final: bool = False) -> bool:
+    """Once per REFRESH_EVERY_S of stream; `final` (the stream stops): whenever a frame came
+    since the last refresh, so the last estimate has seen every frame."""
+    since = frames - state.get("refreshed_at_frame", 0)
+    return since > 0 if final else since >= round(live.REFRESH_EVERY_S * fps)
 
 
 def refreshed(

@@ -211,6 +211,8 @@ class LiveSessionConsumer(AuthenticatedJsonConsumer):
         session_id = self.session_id
         if self.pump is not None:
             await self.pump
+        if self.last_t is not None:  # frames came (on this connection or before a resume)
+            await self._last_update(session_id)
         try:
             session = await database_sync_to_async(live_services.live_session_stop)(
                 session_id=session_id, connection=self.connection
@@ -222,6 +224,17 @@ class LiveSessionConsumer(AuthenticatedJsonConsumer):
             return await self.fail(4404, "not_found", "No such session.")
         data = await _session_data(session_id)
         await self.send_json({"type": "stopped", "session": data})
+
+    async def _last_update(self, session_id: int):
+        """The estimate brought up to the newest frame (an empty chunk), so the last update
+        before `stopped` has seen every frame; the stop goes on whatever happens here."""
+        try:
+            result = await self._run_chunk(session_id, [])
+        except Exception:
+            log.warning("live session %s: the last update failed", session_id, exc_info=True)
+            return
+        if result.get("status") == "live":
+            await self._send_update(session_id, result, self.last_t)
 
     # --- chunks ---------------------------------------------------------------------
 

@@ -140,13 +140,15 @@ def _window(cache: _SessionCache, added: live_services.Appended) -> LandmarkSequ
 
 def ingest_batch(*, session_id: int, batch_id: int) -> dict:
     """Analyses a staged batch (items in client-time order, as the consumer received them),
-    stores its rows and answers the live update."""
+    stores its rows and answers the live update. An empty batch (sent on stop) brings the
+    estimate up to the newest frame."""
     stream = live_services.live_stream(session_id=session_id)
     if stream is None:
         forget_session(session_id)
         return {"status": "not_live"}
     # None: analysed already (a redelivered task); the answer is the current state.
-    items = live_services.live_batch_items(batch_id=batch_id) or []
+    staged = live_services.live_batch_items(batch_id=batch_id)
+    items, final = staged or [], staged == []  # an empty batch is the stop's
     cache = _session_cache(session_id)
     placed, bad_frames, size, posed = _place(items, stream, cache)
     newest_t = max((item["t"] for item in items), default=stream.received_s)
@@ -156,7 +158,7 @@ def ingest_batch(*, session_id: int, batch_id: int) -> dict:
         window = _window(cache, added)
         state = added.stream.state or live_state.initial()
         frames = added.stream.frames
-        if len(window) and live_state.refresh_due(state, frames, ANALYSIS_FPS):
+        if len(window) and live_state.refresh_due(state, frames, ANALYSIS_FPS, final=final):
             state = live_state.refreshed(
                 state, window, frames - len(window), added.stream.body_metrics, cache.windows
             )

@@ -557,3 +557,32 @@ def test_updates_never_claim_frames_still_waiting(monkeypatch):
     monkeypatch.setattr(consumer, "send_json", send_json)
     async_to_sync(consumer._pump)(1)
     assert [(u["t"], u["elapsed_s"]) for u in sent] == [(0.2, 0.3), (0.5, 0.6), (0.7, 0.8)]
+
+
+def test_the_last_update_before_stopped_has_seen_every_frame(user):
+    """Estimates refresh once a second of stream; on stop, the frames since the last refresh
+    are analysed too, so the count shown last is the one of the whole stream."""
+    from workouts.models import LiveStream
+
+    times = [i / 10 for i in range(15)]  # 1.5 s in two chunks: a refresh at the 10th frame
+
+    async def scenario():
+        comm = await connected(user)
+        session_id = (await started(comm))["session"]["id"]
+        for chunk in (times[:10], times[10:]):
+            await send_poses(comm, chunk)
+            update = await receive_until(comm, "update")
+            while update["t"] < chunk[-1]:
+                update = await receive_until(comm, "update")
+        state = await database_sync_to_async(
+            lambda: LiveStream.objects.get(session_id=session_id).state
+        )()
+        await comm.send_json_to({"type": "stop"})
+        await receive_until(comm, "stopped")
+        await comm.disconnect(timeout=30)
+        return session_id, state
+
+    session_id, before_stop = run(scenario)
+    assert before_stop["refreshed_at_frame"] == 10
+    stream = LiveStream.objects.get(session_id=session_id)
+    assert stream.frames == 15 and stream.state["refreshed_at_frame"] == 15
