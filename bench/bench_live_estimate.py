@@ -9,9 +9,9 @@ Prints, over the clips with repetitions: how often the last live count (the upda
 stop, which has seen every frame) equals the saved count or is within one of it, and how
 often the regular refresh before it did; the mean absolute difference; how far the live
 count trails the saved rep times (each saved rep's end against the moment the live count
-reached it); the live kcal at the end against the saved kcal; the CPU of a refresh. These compare the live view with the
-engine's own final answer, not with the dataset's labels (`python -m inference evaluate`
-does that).
+reached it); the live kcal at the end against the saved kcal; the CPU of a refresh. These
+compare the live view with the engine's own final answer, not with the dataset's labels
+(`python -m inference evaluate` does that).
 """
 
 from __future__ import annotations
