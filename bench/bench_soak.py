@@ -304,8 +304,8 @@ class LiveStream:
                              stream=self)  # fmt: skip
             else:
                 await ws.send(json.dumps({"type": "resume", "session": self.session_id}))
-                received_s = (await self._expect(ws, "resumed"))["received_s"]
-                self.t = max(self.t, received_s)  # frames at or before it are refused
+                # As the protocol asks: send again from just after the newest frame stored.
+                self.t = (await self._expect(ws, "resumed"))["received_s"]
             stopped = asyncio.get_running_loop().create_future()
 
             async def listen():
@@ -482,38 +482,46 @@ def drain(database_url: str, since: float, limit_s: float) -> float:
     return time.monotonic() - since
 
 
-def check(database_url: str, tally: Tally) -> tuple[list[str], list[str], int]:
+COLUMNS = ("id", "status", "error_code", "video", "video_size_bytes", "source",
+           "analysis_attempts", "(result->>'frames_analysed')::int AS frames_analysed")  # fmt: skip
+
+
+def check(database_url: str, media: Path, tally: Tally) -> tuple[list[str], list[str], int]:
     """(stuck, lost): one line per session; and how many were analysed more than once."""
-    rows = {
-        row[0]: row
-        for row in query(
-            database_url,
-            "SELECT id, status, error_code, video_size_bytes, "
-            "(result->>'frames_analysed')::int, source, analysis_attempts "
-            "FROM workouts_workoutsession",
-        )
-    }
-    stuck = [f"session {i}: {row[1]} ({row[5]})" for i, row in rows.items()
-             if row[1] in UNFINISHED]  # fmt: skip
+    found = query(database_url, f"SELECT {', '.join(COLUMNS)} FROM workouts_workoutsession")
+    names = [column.split(" AS ")[-1] for column in COLUMNS]
+    rows = {row[0]: dict(zip(names, row, strict=True)) for row in found}
+    stuck = [f"session {i}: {row['status']} ({row['source']})" for i, row in rows.items()
+             if row["status"] in UNFINISHED]  # fmt: skip
     lost = []
     for session_id, expected in tally.sessions.items():
-        row = rows.get(session_id)
-        kind = expected["kind"]
-        if row is None:
-            lost.append(f"session {session_id} ({kind}): gone")
-        elif row[1] == "failed":
-            lost.append(f"session {session_id} ({kind}): analysis failed, {row[2]}")
-        elif "video_bytes" in expected and row[3] != expected["video_bytes"]:
-            lost.append(f"session {session_id} ({kind}): {row[3]} of "
-                        f"{expected['video_bytes']} video bytes")  # fmt: skip
-        elif "slots" in expected and row[1] == "done":
-            accepted = len(expected["slots"]) - expected["stream"].refused
-            if (row[4] or 0) < accepted:
-                lost.append(f"session {session_id} ({kind}): {row[4]} grid frames analysed "
-                            f"of {accepted} accepted")  # fmt: skip
+        problem = what_was_lost(rows.get(session_id), expected, media)
+        if problem:
+            lost.append(f"session {session_id} ({expected['kind']}): {problem}")
     extra = sorted(set(rows) - set(tally.sessions))
-    lost += [f"session {i} ({rows[i][5]}, {rows[i][1]}): no client was given it" for i in extra]
-    return stuck, lost, sum(1 for row in rows.values() if row[6] > 1)
+    lost += [f"session {i} ({rows[i]['source']}, {rows[i]['status']}): no client was given it"
+             for i in extra]  # fmt: skip
+    return stuck, lost, sum(1 for row in rows.values() if row["analysis_attempts"] > 1)
+
+
+def what_was_lost(row: dict | None, expected: dict, media: Path) -> str:
+    """What of one session a client was given is missing at the end ("" if nothing)."""
+    if row is None:
+        return "gone"
+    if row["status"] == "failed":  # every clip is a real, analysable one
+        return f"analysis failed, {row['error_code']}"
+    stored = media / row["video"] if row["video"] else None
+    if "video_bytes" in expected:
+        size = stored.stat().st_size if stored and stored.exists() else None
+        if size != expected["video_bytes"] or row["video_size_bytes"] != size:
+            return f"video {size} bytes on disk of {expected['video_bytes']} uploaded"
+    if "slots" in expected and row["status"] == "done":
+        accepted = len(expected["slots"]) - expected["stream"].refused
+        if (row["frames_analysed"] or 0) < accepted:
+            return f"{row['frames_analysed']} grid frames analysed of {accepted} accepted"
+        if expected["kind"] == "live frames" and not (stored and stored.exists()):
+            return "no video kept of the frames"
+    return ""
 
 
 def p95(values: list[float]) -> float:
@@ -649,7 +657,7 @@ def main():
         for thread in threads:  # an upload or a live stop under way is finished
             thread.join(timeout=max(1.0, stopped + 240 - time.monotonic()))
         drained_s = drain(bench_dsn, stopped, args.drain_s)
-        checked = check(bench_dsn, tally)
+        checked = check(bench_dsn, folder / "media", tally)
         report(tally, events, checked, loads, args.minutes, drained_s)
         exit_code = 1 if checked[0] or checked[1] else 0
     finally:
