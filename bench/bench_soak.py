@@ -637,6 +637,7 @@ def main():
         print(f"stack up; {len(threads)} clients for {args.minutes:g} min; load {loads[0]}",
               flush=True)  # fmt: skip
         for thread in threads:
+            thread.daemon = True  # one stuck on a dead server does not keep the bench alive
             thread.start()
         started, length = time.monotonic(), args.minutes * 60
         faults = [
