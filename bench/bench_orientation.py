@@ -37,6 +37,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench_live import DATASET  # noqa: E402  (bench/, beside this file)
+
 from inference.decode import FrameStream  # noqa: E402
 from inference.pose.litert.detector import PoseDetector, detection_rect  # noqa: E402
 from inference.pose.litert.landmarker import PoseLandmarker  # noqa: E402
@@ -47,9 +49,6 @@ from inference.pose.litert.models import (  # noqa: E402
     make_interpreter,
 )
 
-DATASET = Path(
-    os.environ.get("COACH_DATASET_DIR", REPO / ".." / "shared" / "datasets" / "exercise-clips")
-).resolve()
 VIEWS = {"upright": 0, "turned clockwise": -1, "turned anticlockwise": 1}  # np.rot90's k
 LOOK_EVERY, LOOK_UNTIL = 5, 31  # grid frames: 0, 0.5, ... 3.0 s
 SHOULDERS, HIPS, WRISTS, FEET = (11, 12), (23, 24), (15, 16), (27, 28, 29, 30, 31, 32)
