@@ -1,6 +1,6 @@
 """`GET /healthz`: is the database reachable, is the broker reachable."""
 
-from django.db import connection
+from django.db import connection, transaction
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
@@ -8,12 +8,16 @@ from coach.celery import app as celery_app
 
 
 def database_is_reachable() -> bool:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            return cursor.fetchone() == (1,)
-    except Exception:
-        return False
+    """A connection dropped since the last request (a restart, a purge) says nothing about
+    the server now: it is closed and the check asked once more on a fresh one."""
+    for _ in range(2):
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                return cursor.fetchone() == (1,)
+        except Exception:
+            connection.close()
+    return False
 
 
 def broker_is_reachable() -> bool:
@@ -26,6 +30,7 @@ def broker_is_reachable() -> bool:
 
 
 @require_GET
+@transaction.non_atomic_requests  # a request transaction would commit on a dead connection
 def healthz(request):
     checks = {"database": database_is_reachable(), "broker": broker_is_reachable()}
     healthy = all(checks.values())

@@ -59,3 +59,14 @@ def test_a_write_on_a_dropped_connection_answers_503(api, user):
     assert response["Retry-After"] == "5"
     assert response.json()["errors"][0]["code"] == "database_unavailable"
     assert api.post("/api/v1/me/weights/", {"weight_kg": 81}).status_code == 201  # and after
+
+
+def test_healthz_on_a_dropped_connection_answers_from_a_fresh_one(user):
+    # A probe after a PostgreSQL restart: the dead connection is not the database's state,
+    # and nothing may try to commit on it (the request's transaction did: 500).
+    from django.test import Client
+
+    kill_this_connection()
+    response = Client(raise_request_exception=False).get("/healthz")
+    assert response.status_code == 200, response.content
+    assert response.json()["checks"]["database"] == "ok"

@@ -1,3 +1,6 @@
+import shutil
+import subprocess
+
 import cv2
 import numpy as np
 import pytest
@@ -129,3 +132,77 @@ def test_slices_of_a_stream_are_the_whole_stream(tmp_path, n, fps):
         for f in FrameStream(str(p), start=a, stop=b)
     ]
     assert parts == whole
+
+
+# --- Rotation tags: the container's tag is applied, as players apply it (docs/engine.md,
+# "Rotation tags"). Clips are tagged the way ffmpeg does it, by stream copy.
+
+needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
+
+
+def _marked_video(path, picture: np.ndarray, n=10, fps=10.0):
+    """A clip of `picture` (H x W x 3, BGR) repeated."""
+    h, w = picture.shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+    assert writer.isOpened()
+    for _ in range(n):
+        writer.write(picture)
+    writer.release()
+
+
+def _tagged(source, target, degrees: int):
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-i", str(source), "-c", "copy",
+         "-metadata:s:v:0", f"rotate={degrees}", str(target)],
+        check=True,
+    )  # fmt: skip
+
+
+def _upright_picture() -> np.ndarray:
+    """Landscape, dark, with a bright block in its top-left corner."""
+    picture = np.zeros((240, 320, 3), np.uint8)
+    picture[:80, :80] = 255
+    return picture
+
+
+def _bright_corner(rgb: np.ndarray) -> str:
+    h, w = rgb.shape[:2]
+    corners = {
+        "top-left": rgb[: h // 4, : w // 4],
+        "top-right": rgb[: h // 4, -w // 4 :],
+        "bottom-left": rgb[-h // 4 :, : w // 4],
+        "bottom-right": rgb[-h // 4 :, -w // 4 :],
+    }
+    return max(corners, key=lambda name: corners[name].mean())
+
+
+@needs_ffmpeg
+def test_untagged_frames_are_as_stored(tmp_path):
+    _marked_video(tmp_path / "plain.mp4", _upright_picture())
+    frame = next(iter(FrameStream(str(tmp_path / "plain.mp4"))))
+    assert frame.rgb.shape == (240, 320, 3)
+    assert _bright_corner(frame.rgb) == "top-left"
+
+
+@needs_ffmpeg
+def test_a_right_tag_turns_the_stored_pixels_upright(tmp_path):
+    # A phone filming in portrait: the sensor's pixels stored turned, and a tag of 90.
+    _marked_video(tmp_path / "stored.mp4", np.ascontiguousarray(np.rot90(_upright_picture(), -1)))
+    _tagged(tmp_path / "stored.mp4", tmp_path / "phone.mp4", 90)
+    frame = next(iter(FrameStream(str(tmp_path / "phone.mp4"))))
+    assert frame.rgb.shape == (240, 320, 3)
+    assert _bright_corner(frame.rgb) == "top-left"
+    info = probe(str(tmp_path / "phone.mp4"))
+    assert (info.width, info.height) == (320, 240)  # the displayed size
+
+
+@needs_ffmpeg
+def test_a_wrong_tag_is_applied_as_players_apply_it(tmp_path):
+    # Upright pixels with a tag of 90: the engine sees what a player shows, the picture
+    # turned a quarter anticlockwise. The pose cannot tell this from a right tag (a standing
+    # person turned a quarter is a plausible person lying down): bench/bench_orientation.py.
+    _marked_video(tmp_path / "upright.mp4", _upright_picture())
+    _tagged(tmp_path / "upright.mp4", tmp_path / "mistagged.mp4", 90)
+    frame = next(iter(FrameStream(str(tmp_path / "mistagged.mp4"))))
+    assert frame.rgb.shape == (320, 240, 3)
+    assert _bright_corner(frame.rgb) == "bottom-left"

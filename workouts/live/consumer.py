@@ -40,6 +40,7 @@ from workouts.live.protocol import (
 log = logging.getLogger(__name__)
 
 RESULT_POLL_S = 0.02
+BROKER_RETRY_S = 1.0  # a broker or result store away: the batch is sent again this soon
 MAX_CHUNK_ITEMS = 60  # ~6 s of grid frames per task; more waits for the next one
 MAX_BUFFERED_ITEMS = 600  # ~1 minute behind: beyond it the server is overloaded
 FLUSH_ON_DISCONNECT_S = 8.0  # daphne gives a closed connection's consumer 10 s
@@ -271,16 +272,29 @@ class LiveSessionConsumer(AuthenticatedJsonConsumer):
             return {"status": "not_live"}
         watch = None
         while True:
-            # (Through the database thread: with eager Celery in tests, the task runs here.)
-            pending = await database_sync_to_async(live_services.live_batch_enqueue)(
-                session_id=session_id, batch_id=batch_id
-            )
+            try:
+                # (Through the database thread: with eager Celery in tests, the task runs
+                # here.)
+                pending = await database_sync_to_async(live_services.live_batch_enqueue)(
+                    session_id=session_id, batch_id=batch_id
+                )
+            except Exception as error:  # the broker restarting, most likely
+                await self._broker_away(session_id, error)
+                continue
             if watch is None:
                 watch = BatchWatch(sent_at=time.monotonic())
             else:
                 watch.sent_again(time.monotonic())
             while True:
-                if await sync_to_async(pending.ready, thread_sensitive=False)():
+                try:
+                    ready = await sync_to_async(pending.ready, thread_sensitive=False)()
+                except Exception as error:
+                    # The result store restarting: an answer stored in it may be gone, so
+                    # the batch is sent again (analysed already, it answers the state).
+                    await self._broker_away(session_id, error)
+                    reason = "its result could not be read"
+                    break
+                if ready:
                     outcome = pending.result
                     failed = pending.failed()
                     await sync_to_async(pending.forget, thread_sensitive=False)()
@@ -297,6 +311,16 @@ class LiveSessionConsumer(AuthenticatedJsonConsumer):
                         break
             # Lost on the way: send it again; a batch is analysed once however often it runs.
             log.warning("live chunk of session %s lost (%s); sending it again", session_id, reason)
+
+    async def _broker_away(self, session_id: int, error: Exception) -> None:
+        """The batch is staged in the database, so a broker or result store that cannot be
+        reached costs a wait, never the batch: dropping it would lose its frames for good
+        (the next batch moves the session past them)."""
+        log.warning(
+            "live chunk of session %s: broker or result store unreachable (%s); sending it "
+            "again in %s s", session_id, error, BROKER_RETRY_S,
+        )  # fmt: skip
+        await asyncio.sleep(BROKER_RETRY_S)
 
     async def _send_update(self, session_id: int, result: dict, covered_t: float | None):
         if result.get("bad_frames"):

@@ -116,3 +116,37 @@ def test_the_consumer_sends_a_lost_batch_again(monkeypatch, caplog, beats, reaso
         assert async_to_sync(consumer._run_chunk)(1, [{"t": 0.0}]) == answer
     assert sent == [7, 7]
     assert f"lost ({reason}); sending it again" in caplog.text
+
+
+class Unreachable(Result):
+    """The result store restarting (a broker and result Redis restarted): asking fails."""
+
+    def ready(self):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+
+@pytest.mark.parametrize("fails_at", ["sending", "asking for the result"])
+def test_a_broker_away_for_a_moment_costs_the_batch_nothing(monkeypatch, caplog, fails_at):
+    """The batch is staged in the database: it is sent again, never dropped (dropping it
+    lost its frames for good: the next batch's frames moved the session past them)."""
+    monkeypatch.setattr(live_consumer, "BROKER_RETRY_S", 0.01)
+    answer = {"status": "live", "frames": 3}
+    sent = []
+
+    def enqueue(*, session_id, batch_id):
+        sent.append(batch_id)
+        if len(sent) == 1:
+            if fails_at == "sending":
+                raise ConnectionRefusedError(111, "Connection refused")
+            return Unreachable()
+        return Result(answer)
+
+    services = live_consumer.live_services
+    monkeypatch.setattr(services, "live_stage_batch", lambda **kwargs: 7)
+    monkeypatch.setattr(services, "live_batch_enqueue", enqueue)
+    consumer = live_consumer.LiveSessionConsumer()
+    consumer.connection = "c"
+    with caplog.at_level(logging.WARNING, logger=live_consumer.__name__):
+        assert async_to_sync(consumer._run_chunk)(1, [{"t": 0.0}]) == answer
+    assert sent == [7, 7]
+    assert "broker or result store unreachable" in caplog.text

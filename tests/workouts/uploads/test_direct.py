@@ -111,3 +111,26 @@ def test_a_browser_session_gets_413_before_its_body_is_read(user, settings):
         HTTP_X_CSRFTOKEN=token,
     )
     assert video_errors(response, 413) == ["file_too_large"]
+
+
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        (b"garbage", "multipart/form-data"),  # no boundary
+        (b"garbage", "multipart/form-data; boundary="),  # an empty one
+    ],
+)
+def test_a_malformed_multipart_body_answers_the_apis_json_400(api, body, content_type):
+    before = incoming_files()
+    response = api.generic("POST", SESSIONS, body, content_type=content_type)
+    assert response.status_code == 400
+    assert response.json()["type"] == "client_error"
+    assert response.json()["errors"][0]["code"] == "parse_error"
+    assert not WorkoutSession.objects.exists()
+    assert incoming_files() == before
+
+
+def test_a_multipart_body_without_the_video_part_names_the_field(api):
+    body = b'--x\r\nContent-Disposition: form-data; name="title"\r\n\r\nleg day\r\n--x--\r\n'
+    response = api.generic("POST", SESSIONS, body, content_type="multipart/form-data; boundary=x")
+    assert video_errors(response, 400) == ["required"]
