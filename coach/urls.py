@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("users.urls")),
     path("api/v1/", include("workouts.urls")),
+    path("api/v1/", include("exercises.urls")),
     # The web dashboard: a single-page app that owns every URL under /app/.
     path("", RedirectView.as_view(url="/app/", permanent=False)),
     re_path(r"^app/(?P<path>.*)$", dashboard, name="dashboard"),

@@ -33,6 +33,10 @@ def video_upload_path(session: "WorkoutSession", filename: str) -> str:
     return f"videos/{session.user_id}/{uuid.uuid4().hex}{suffix}"
 
 
+def landmarks_upload_path(session: "WorkoutSession", filename: str) -> str:
+    return f"landmarks/{session.user_id}/{uuid.uuid4().hex}.bin"
+
+
 class WorkoutSession(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="workout_sessions"
@@ -72,6 +76,11 @@ class WorkoutSession(models.Model):
         null=True, blank=True, help_text="Body metrics the calories were computed with."
     )
     result = models.JSONField(null=True, blank=True, help_text="The engine's full result.")
+    # The landmarks the analysis ran on (inference.LandmarkSequence.to_bytes), kept so that
+    # a correction recounts a bout and an example is cut from it with no pose run. A file,
+    # not a column: an hour-long session's landmarks are megabytes. Empty for sessions
+    # analysed before they were kept.
+    landmarks = models.FileField(upload_to=landmarks_upload_path, blank=True, max_length=255)
 
     # Totals copied out of `result` so statistics are plain indexed aggregates.
     total_kcal = models.FloatField(default=0.0)

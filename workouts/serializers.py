@@ -17,6 +17,7 @@ class BoutSerializer(StrictModelSerializer):
     class Meta:
         model = Bout
         fields = [
+            "id",
             "exercise",
             "start_s",
             "end_s",
@@ -127,14 +128,3 @@ class SessionUpdateSerializer(StrictModelSerializer):
     class Meta:
         model = WorkoutSession
         fields = ["title", "notes", "started_at"]
-
-
-class ExerciseSerializer(serializers.Serializer):
-    exercise = serializers.CharField(help_text="The slug bouts carry, e.g. `bicep_curl`.")
-    display_name = serializers.CharField()
-    measure = serializers.ChoiceField(
-        choices=["reps", "hold"], help_text="Counted in repetitions, or held for a time."
-    )
-    met = serializers.FloatField(help_text="Metabolic equivalent before intensity adjustment.")
-    compendium_code = serializers.CharField()
-    compendium_activity = serializers.CharField()

@@ -11,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -147,7 +148,7 @@ def purge_under_lock(candidates: Callable[[], QuerySet], delete: Callable) -> in
     return purged
 
 
-def _local_copy(uploaded) -> tuple[str, tempfile.TemporaryDirectory | None]:
+def local_copy_of_upload(uploaded) -> tuple[str, tempfile.TemporaryDirectory | None]:
     """A path on disk for the upload: Django keeps large uploads in a temp file already."""
     if hasattr(uploaded, "temporary_file_path"):
         return uploaded.temporary_file_path(), None
@@ -171,7 +172,7 @@ def session_create_from_upload(
     if video.size > settings.WORKOUTS_MAX_UPLOAD_BYTES:
         raise file_too_large_error()
     ensure_capacity_for_analysis(user)  # fail fast, before decoding; re-checked under lock
-    path, folder = _local_copy(video)
+    path, folder = local_copy_of_upload(video)
     try:
         checked = check_video(path, max_duration_s=settings.WORKOUTS_MAX_DURATION_S)
     except VideoRejected as rejected:
@@ -347,13 +348,19 @@ ANALYSIS_FIELDS = [
 
 
 @transaction.atomic
-def session_record_analysis(*, session: WorkoutSession, result: dict, body_metrics: dict) -> bool:
+def session_record_analysis(
+    *, session: WorkoutSession, result: dict, body_metrics: dict, landmarks: bytes | None = None
+) -> bool:
     """Stores a finished analysis on the current row (re-read and locked: the user may have
     edited or deleted the session while it was analysed). Replaces earlier bouts, so
-    running it twice leaves one copy. False when the session is gone."""
+    running it twice leaves one copy. `landmarks`: the analysed landmarks
+    (LandmarkSequence.to_bytes), kept for corrections and examples. False when the session
+    is gone."""
     current = WorkoutSession.objects.select_for_update().filter(pk=session.pk).first()
     if current is None:
         return False
+    if landmarks is not None:
+        _replace_landmarks(current, landmarks)
     current.bouts.all().delete()
     Bout.objects.bulk_create(
         Bout(
@@ -387,8 +394,76 @@ def session_record_analysis(*, session: WorkoutSession, result: dict, body_metri
     current.progress = 1.0
     current.error_code = current.error_message = ""
     current.analysed_at = timezone.now()
-    current.save(update_fields=ANALYSIS_FIELDS)
+    current.save(update_fields=[*ANALYSIS_FIELDS, "landmarks"])
     return True
+
+
+def _replace_landmarks(session: WorkoutSession, landmarks: bytes) -> None:
+    # The new file is written first and the old one goes only once the row naming the new
+    # one commits; a rollback leaves an orphan that media_orphans_purge removes.
+    delete_file_after_commit(session.landmarks)
+    session.landmarks.save("landmarks.bin", ContentFile(landmarks), save=False)
+
+
+def session_landmarks_bytes(session: WorkoutSession) -> bytes | None:
+    """The stored landmarks of the session's last analysis; None when it has none."""
+    if not session.landmarks:
+        return None
+    with session.landmarks.open("rb") as stored:
+        return stored.read()
+
+
+@transaction.atomic
+def session_replace_bouts(*, session_id: int, bouts: dict[int, dict]) -> WorkoutSession | None:
+    """Replaces bouts of a finished session (by position, with the engine's bout fields: a
+    corrected exercise, its new count and calories) and brings the stored result and the
+    session's totals in line with them. None when the session is gone or not analysed."""
+    session = WorkoutSession.objects.select_for_update().filter(pk=session_id).first()
+    if session is None or session.status != SessionStatus.DONE or session.result is None:
+        return None
+    result = session.result
+    for position, fields in bouts.items():
+        result["bouts"][position] = {**result["bouts"][position], **fields}
+        Bout.objects.filter(session=session, position=position).update(
+            **{name: fields[name] for name in BOUT_RESULT_FIELDS if name in fields}
+        )
+    result["totals"] = _totals(result["bouts"])
+    session.result = result
+    session.total_kcal = result["totals"]["kcal"]
+    session.active_s = result["totals"]["active_s"]
+    session.total_reps = sum(result["totals"]["reps_by_exercise"].values())
+    session.save(update_fields=["result", "total_kcal", "active_s", "total_reps", "updated_at"])
+    return session
+
+
+# The fields of a result's bout that its Bout row copies.
+BOUT_RESULT_FIELDS = (
+    "exercise",
+    "start_s",
+    "end_s",
+    "reps",
+    "rep_times_s",
+    "hold_s",
+    "met",
+    "kcal",
+    "confidence",
+    "count_confidence",
+)
+
+
+def _totals(bouts: list[dict]) -> dict:
+    """A result's totals from its bouts, as the engine adds them up (holds count no reps)."""
+    reps_by_exercise: dict[str, int] = {}
+    for bout in bouts:
+        if bout["hold_s"] is None:
+            reps_by_exercise[bout["exercise"]] = (
+                reps_by_exercise.get(bout["exercise"], 0) + bout["reps"]
+            )
+    return {
+        "kcal": round(sum(b["kcal"] for b in bouts), 2),
+        "active_s": round(sum(b["end_s"] - b["start_s"] for b in bouts), 2),
+        "reps_by_exercise": reps_by_exercise,
+    }
 
 
 ORPHAN_AFTER = timedelta(days=1)
@@ -404,6 +479,7 @@ def media_orphans_purge() -> int:
     cutoff = timezone.now() - ORPHAN_AFTER
     rows_naming = [
         ("videos", lambda name: WorkoutSession.objects.filter(video=name)),
+        ("landmarks", lambda name: WorkoutSession.objects.filter(landmarks=name)),
         ("uploads/partial", lambda name: ChunkedUpload.objects.filter(pk=_uuid_or_none(name))),
         (INCOMING_UPLOADS_FOLDER, lambda name: WorkoutSession.objects.none()),
     ]

@@ -5,7 +5,7 @@ become the session's video first (workouts/live/video.py)."""
 import logging
 
 from workouts import selectors, services
-from workouts.analysis import ProgressReporter, begin_analysis, run_engine
+from workouts.analysis import ProgressReporter, begin_analysis, custom_model_for, run_engine
 from workouts.live import services as live_services
 from workouts.live import video as live_video
 from workouts.models import LiveStream
@@ -38,12 +38,17 @@ def run_live_session_analysis(*, session_id: int) -> str:
     sequence = live_services.live_sequence(stream=stream)
     # Named after the backbone the live workers run (device landmarks follow its format).
     backbone_name = default_backbone().name
+    custom = custom_model_for(session.user)
     result = run_engine(
-        session, lambda: analyze_sequence(sequence, body, backbone_name=backbone_name)
+        session,
+        lambda: analyze_sequence(sequence, body, backbone_name=backbone_name, custom=custom),
     )
     if result is None:
         return "failed"
     stored = services.session_record_analysis(
-        session=session, result=result.to_dict(), body_metrics=body
+        session=session,
+        result=result.to_dict(),
+        body_metrics=body,
+        landmarks=sequence.to_bytes(),
     )
     return "done" if stored else "skipped"
