@@ -12,12 +12,14 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from . import bout_classifier, calories, confidence, live
+from . import custom as custom_exercises
 from .calories import BodyMetrics
+from .custom import CustomModel
 from .decode import ANALYSIS_FPS
 from .features import mirror, sequence_features
 from .heads import EngineWeights, frame_probabilities, load_weights
@@ -36,7 +38,7 @@ from .result import AnalysisResult, BodyMetricsUsed, ModelInfo, Totals
 MODEL_NAME = "coach-skeleton-tcn"
 
 
-def _body(body) -> tuple[dict, list[str]]:
+def body_metrics(body) -> tuple[dict, list[str]]:
     if body is None:
         body = BodyMetrics()
     elif isinstance(body, dict):
@@ -67,15 +69,18 @@ def analyze_sequence(
     weights: EngineWeights | None = None,
     backbone_name: str | None = None,
     evidence: list | None = None,
+    custom: CustomModel | None = None,
 ) -> AnalysisResult:
     """Analyse landmarks on the analysis grid (the single analysis path of the engine).
 
     `backbone_name`: the pose backbone that made the landmarks, named in the result's model
     info; by default the default backbone (`pose.default_backbone_name()`). `evidence`: a
-    list that receives each bout's confidence evidence (`inference.confidence`), in order."""
+    list that receives each bout's confidence evidence (`inference.confidence`), in order.
+    `custom`: a user's custom exercises (`train_custom`), named where they fit a bout better
+    than the built-in label, counted with their learned priors and their MET."""
     backbone_name = backbone_name or default_backbone_name()
     weights = weights or load_weights()
-    body_used, defaulted = _body(body)
+    body_used, defaulted = body_metrics(body)
     feats, usable = sequence_features(seq)
     # Test-time augmentation: the mirror image is an equally valid view of the same motion
     # (the classifier was trained on both); averaging the two halves left/right bias.
@@ -87,10 +92,27 @@ def analyze_sequence(
         probs, usable, weights.labels, seq.fps, _bout_probs(weights, feats, mirrored, usable)
     )
     segs = refine_with_motion(segs, probs, feats, usable, weights.labels, seq.fps)
-    reps = stretch_repetitions(segs, feats, seq.fps, weights)
+    static = calories.STATIC_EXERCISES
+    if custom is not None:
+        segs = custom_exercises.relabel(
+            segs, feats, mirrored, usable, probs, weights, custom, seq.fps
+        )
+        weights = custom_exercises.with_priors(weights, custom)
+        static = static | custom.static
+    reps = stretch_repetitions(segs, feats, seq.fps, weights, static)
     segs, reps = fit_to_repetitions(segs, reps, feats, seq.fps)
     bouts = [
-        make_bout(s, feats, usable, seq.fps, weights, body_used, r)
+        make_bout(
+            s,
+            feats,
+            usable,
+            seq.fps,
+            weights,
+            body_used,
+            r,
+            static,
+            custom_exercises.exercise_met(custom, s.label),
+        )
         for s, r in zip(segs, reps, strict=True)
     ]
     calibration = confidence.load_calibration(weights.version)
@@ -105,7 +127,7 @@ def analyze_sequence(
             confidence.calibrated(b, ev, calibration)
     reps_by: dict[str, int] = {}
     for b in bouts:
-        if b.exercise not in calories.STATIC_EXERCISES:
+        if b.exercise not in static:
             reps_by[b.exercise] = reps_by.get(b.exercise, 0) + b.reps
     totals = Totals(
         kcal=round(sum(b.kcal for b in bouts), 2),
@@ -168,8 +190,10 @@ class StreamingAnalyzer:
         weights: EngineWeights | None = None,
         backbone: PoseBackbone | None = None,
         frame_size=(0, 0),
+        custom: CustomModel | None = None,
     ):
         self.body = body
+        self.custom = custom
         self.fps = float(fps)
         self._weights = weights
         self._backbone = backbone
@@ -231,7 +255,9 @@ class StreamingAnalyzer:
     def _refresh_live(self) -> None:
         now = self.frames / self.fps
         start = max(0, self.frames - int(self.LIVE_HORIZON_S * self.fps))
-        res = analyze_sequence(self._sequence(start), self.body, self.weights.for_live)
+        res = analyze_sequence(
+            self._sequence(start), self.body, self.weights.for_live, custom=self.custom
+        )
         self._tally = live.tally(self._tally, res, start / self.fps, now)
         self._live = LiveState(
             now,
@@ -241,10 +267,23 @@ class StreamingAnalyzer:
             self._tally.kcal,
         )
 
+    def landmarks(self, duration_s: float | None = None) -> LandmarkSequence:
+        """Every frame pushed so far, as a sequence (a copy: the buffers keep growing)."""
+        seq = self._sequence(0, duration_s)
+        return replace(
+            seq,
+            image=seq.image.copy(),
+            visibility=seq.visibility.copy(),
+            world=seq.world.copy(),
+            present=seq.present.copy(),
+        )
+
     def finish(self, duration_s: float | None = None) -> AnalysisResult:
         """Final result: the batch analysis of every frame pushed."""
         name = getattr(self._backbone, "name", None)  # None: the default backbone's
-        return analyze_sequence(self._sequence(0, duration_s), self.body, self.weights, name)
+        return analyze_sequence(
+            self._sequence(0, duration_s), self.body, self.weights, name, custom=self.custom
+        )
 
     def close(self) -> None:
         if self._backbone is not None:
@@ -258,12 +297,18 @@ def analyze_video(
     backbone: PoseBackbone | None = None,
     weights: EngineWeights | None = None,
     timings: dict | None = None,
-) -> AnalysisResult:
-    """Analyse a video file. `progress(fraction)` is called as decoding advances."""
+    custom: CustomModel | None = None,
+    keep_landmarks: bool = False,
+):
+    """Analyse a video file. `progress(fraction)` is called as decoding advances.
+
+    Returns the AnalysisResult; with `keep_landmarks=True`, `(result, landmarks)`: the
+    LandmarkSequence it analysed, for storing (`LandmarkSequence.to_bytes`) so examples and
+    corrections later need no second pose run. `custom`: see `analyze_sequence`."""
     own = backbone is None
     backbone = backbone or default_backbone()
     video = PoseSlices(str(path), backbone)
-    analyzer = StreamingAnalyzer(body, video.fps, weights, backbone)
+    analyzer = StreamingAnalyzer(body, video.fps, weights, backbone, custom=custom)
     analyzer.LIVE_EVERY_S = float("inf")  # no live estimates needed in batch mode
     expected = max(1, int(video.info.duration_s * video.fps))
     t0 = time.perf_counter()
@@ -281,4 +326,6 @@ def analyze_video(
         progress(1.0)
     if timings is not None:
         timings["wall_s"] = time.perf_counter() - t0
+    if keep_landmarks:
+        return result, analyzer.landmarks(video.duration_s)
     return result
