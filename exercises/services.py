@@ -38,7 +38,7 @@ EXERCISE_ERROR_CODES = {
 EXAMPLE_ERROR_CODES = {
     "non_field_errors": ["no_source", "too_many_examples"],
     "session": ["session_not_analysed", "no_landmarks"],
-    "end_s": ["empty_stretch", "outside_video"],
+    "end_s": ["empty_stretch", "too_short", "outside_video"],
     "bout": ["bout_not_found"],
     "video": ["empty_file", "unreadable_video", "video_too_long", "file_too_large"],
 }
@@ -207,11 +207,17 @@ def example_create_from_session(
     return example
 
 
+# The shortest stretch that shows a movement (the engine learns nothing from less).
+EXAMPLE_MIN_S = 1.0
+
+
 def _check_stretch(start_s: float, end_s: float, duration_s: float | None) -> None:
     if end_s <= start_s:
         raise field_error(
             "end_s", "The example must end after it starts (`end_s` > `start_s`).", "empty_stretch"
         )
+    if end_s - start_s < EXAMPLE_MIN_S:
+        raise field_error("end_s", f"An example lasts at least {EXAMPLE_MIN_S:g} s.", "too_short")
     if duration_s is not None and end_s > duration_s + 0.05:  # a frame's rounding
         raise field_error(
             "end_s",

@@ -34,7 +34,7 @@ class ExampleUnusable(Exception):
 
 
 def run_training(*, user_id: int, version: int) -> str:
-    from inference import CustomExample, train_custom
+    from inference import CustomExample
     from inference import CustomExercise as EngineExercise
 
     row = ExerciseModel.objects.filter(user_id=user_id).first()
@@ -44,24 +44,51 @@ def run_training(*, user_id: int, version: int) -> str:
         return "skipped"  # a second delivery of a run that finished
     for example in ExerciseExample.objects.filter(user_id=user_id, status=ExampleStatus.PENDING):
         prepare_example(example)
-    exercises, examples = [], []
+    exercises, examples = {}, {}
     for exercise in CustomExercise.objects.filter(user_id=user_id):
         ready = exercise.examples.filter(status=ExampleStatus.READY).exclude(landmarks="")
         if not ready.exists():
             continue  # an exercise without examples cannot be recognised yet
-        exercises.append(EngineExercise(exercise.slug, exercise.name, exercise.kind, exercise.met))
-        examples += [
-            CustomExample(exercise.slug, _load(example), *_stretch_in_landmarks(example))
-            for example in ready
-        ]
+        exercises[exercise.slug] = EngineExercise(
+            exercise.slug, exercise.name, exercise.kind, exercise.met
+        )
+        for example in ready:
+            examples[example.pk] = CustomExample(
+                exercise.slug, _load(example), *_stretch_in_landmarks(example)
+            )
     if not examples:
         return _store(user_id, version, model=None)
     try:
-        model = train_custom(exercises, examples)
+        model = _train_without_unusable(exercises, examples)
     except Exception as error:
         log.exception("training the custom exercises of user %s failed", user_id)
         return _store(user_id, version, model=None, failure=f"The training failed ({error}).")
     return _store(user_id, version, model=model)
+
+
+def _train_without_unusable(exercises: dict, examples: dict):
+    """The engine's model from the examples; an example it cannot learn from (too short, no
+    person in it) is marked failed with the engine's reason and the rest train without it."""
+    from inference import CustomExampleError, train_custom
+
+    try:
+        return train_custom(list(exercises.values()), list(examples.values()))
+    except CustomExampleError:
+        pass
+    usable = {}
+    for pk, example in examples.items():  # one at a time: which ones are unusable
+        try:
+            train_custom([exercises[example.slug]], [example])
+        except CustomExampleError as unusable:
+            ExerciseExample.objects.filter(pk=pk).update(
+                status=ExampleStatus.FAILED, error_message=f"Nothing to learn from: {unusable}."
+            )
+        else:
+            usable[pk] = example
+    if not usable:
+        return None
+    kept = {example.slug for example in usable.values()}
+    return train_custom([e for slug, e in exercises.items() if slug in kept], list(usable.values()))
 
 
 def _store(user_id: int, version: int, *, model, failure: str = "") -> str:

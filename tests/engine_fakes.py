@@ -109,8 +109,16 @@ class FakeEngine:
         """One repetition every 2 s for a counted exercise, the whole stretch for a hold;
         kcal = MET x 1 kcal per minute, so tests can check the arithmetic."""
         self.recounted.append(
-            dict(seq=seq, start_s=start_s, end_s=end_s, exercise=exercise, custom=custom,
-                 exercise_kind=exercise_kind, met=met, body=body)
+            dict(
+                seq=seq,
+                start_s=start_s,
+                end_s=end_s,
+                exercise=exercise,
+                custom=custom,
+                exercise_kind=exercise_kind,
+                met=met,
+                body=body,
+            )
         )
         row = next((r for r in inference.exercise_catalogue() if r["exercise"] == exercise), None)
         kind = exercise_kind or (row["measure"] if row else "reps")

@@ -48,7 +48,11 @@ def test_met_defaults_by_kind_or_comes_from_a_compendium_code(api):
         ({"name": "Squat"}, "name", "name_taken"),  # a built-in exercise
         ({"name": "UNKNOWN"}, "name", "name_taken"),
         ({"name": "!!!"}, "name", "invalid_name"),
-        ({"name": "Lift", "compendium_code": "99999"}, "compendium_code", "unknown_compendium_code"),
+        (
+            {"name": "Lift", "compendium_code": "99999"},
+            "compendium_code",
+            "unknown_compendium_code",
+        ),
         ({"name": "Lift", "measure": "jumps"}, "measure", "invalid_choice"),
         ({"name": "Lift", "met": 0.2}, "met", "min_value"),
     ],
@@ -106,9 +110,12 @@ def test_delete_relabels_its_bouts_unknown_keeping_reps_and_fixing_totals(
     session = analysed_session(
         user,
         bouts=[
-            EngineBout("lift", 0.0, 20.0, 8, [[i, i + 1.0] for i in range(8)], None, 8.0, 16.0, 0.7),
-            EngineBout("squat", 25.0, 45.0, 10, [[25 + i, 26 + i] for i in range(10)], None,
-                       5.0, 10.0, 0.9),
+            EngineBout(
+                "lift", 0.0, 20.0, 8, [[i, i + 1.0] for i in range(8)], None, 8.0, 16.0, 0.7
+            ),
+            EngineBout(
+                "squat", 25.0, 45.0, 10, [[25 + i, 26 + i] for i in range(10)], None, 5.0, 10.0, 0.9
+            ),
         ],
     )
     with django_capture_on_commit_callbacks(execute=True):
@@ -117,7 +124,9 @@ def test_delete_relabels_its_bouts_unknown_keeping_reps_and_fixing_totals(
     unknown_met = next(r["met"] for r in exercise_catalogue() if r["exercise"] == "unknown")
     bout = Bout.objects.get(session=session, position=0)
     assert (bout.exercise, bout.reps) == ("unknown", 8)
-    assert bout.met == unknown_met and bout.kcal == pytest.approx(16.0 * unknown_met / 8.0, abs=0.01)
+    assert bout.met == unknown_met and bout.kcal == pytest.approx(
+        16.0 * unknown_met / 8.0, abs=0.01
+    )
     detail = api.get(f"/api/v1/sessions/{session.pk}/").json()
     assert detail["reps_by_exercise"] == {"unknown": 8, "squat": 10}
     assert detail["total_kcal"] == pytest.approx(bout.kcal + 10.0, abs=0.01)
