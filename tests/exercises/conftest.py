@@ -2,7 +2,11 @@ import pytest
 
 from tests import engine_fakes
 from tests.engine_fakes import still_sequence
-from tests.workouts.conftest import engine_result, fake_engine  # noqa: F401  (a fixture)
+from tests.workouts.conftest import (  # noqa: F401  (fixtures)
+    dataset_manifest,
+    engine_result,
+    fake_engine,
+)
 from tests.workouts.factories import WorkoutSessionFactory
 from workouts import services as workout_services
 from workouts.models import SessionStatus, WorkoutSession
