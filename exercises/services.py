@@ -43,6 +43,7 @@ EXAMPLE_ERROR_CODES = {
     "video": ["empty_file", "unreadable_video", "video_too_long", "file_too_large"],
 }
 CORRECTION_ERROR_CODES = {"exercise": ["unknown_exercise"]}
+BODY_METRICS = ("weight_kg", "height_cm", "age", "sex")
 
 
 # --- Exercises ------------------------------------------------------------------------
@@ -313,7 +314,8 @@ def bout_correct(*, bout: Bout, exercise: str, keep_as_example: bool = True) -> 
             "This session was analysed before coach kept its movements, so the bout cannot "
             "be recounted; re-analyse the session, then correct it."
         )
-    body = bout.session.body_metrics or {}
+    # The body metrics the session's calories used, as the engine takes them.
+    body = {k: v for k, v in (bout.session.body_metrics or {}).items() if k in BODY_METRICS}
     extra = {"exercise_kind": custom.kind, "met": custom.met} if custom else {}
     remade = recount_bout(
         LandmarkSequence.from_bytes(stored),
