@@ -158,7 +158,7 @@ function boutTable(session: SessionDetail, video: HTMLVideoElement | null, reloa
       : h(
           "table",
           { class: "list", id: "bout-table" },
-          h("thead", {}, h("tr", {}, ["Exercise", "From", "To", "Reps", "Calories"].map((c) => h("th", { scope: "col" }, c)), h("th", { scope: "col", class: "wide-only" }, "Confidence"), h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Video")), h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Correction")))),
+          h("thead", {}, h("tr", {}, ["Exercise", "From", "To", "Reps", "Calories"].map((c) => h("th", { scope: "col" }, c)), h("th", { scope: "col", class: "wide-only" }, "Confidence"), h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Video and correction")))),
           h(
             "tbody",
             {},
@@ -172,8 +172,16 @@ function boutTable(session: SessionDetail, video: HTMLVideoElement | null, reloa
                 h("td", { "data-reps": bout.reps }, bout.hold_s !== null ? `${clock(bout.hold_s)} held` : boutCount(bout)),
                 h("td", {}, kcal(bout.kcal)),
                 h("td", { class: "wide-only" }, `${Math.round(bout.confidence * 100)} %`),
-                h("td", {}, video ? h("button", { type: "button", class: "secondary small", onclick: () => seek(video, bout.start_s), "aria-label": `Play from ${clock(bout.start_s)}` }, "Play") : null),
-                h("td", {}, correctionButton(session, bout, reload)),
+                h(
+                  "td",
+                  {},
+                  h(
+                    "div",
+                    { class: "bout-actions" },
+                    video ? h("button", { type: "button", class: "secondary small", onclick: () => seek(video, bout.start_s), "aria-label": `Play from ${clock(bout.start_s)}` }, "Play") : null,
+                    correctionButton(session, bout, reload),
+                  ),
+                ),
               ),
             ),
           ),
@@ -184,7 +192,7 @@ function boutTable(session: SessionDetail, video: HTMLVideoElement | null, reloa
 /** "Not right? Change the exercise": a form under the bout's row that relabels it (built-in or
  * one of the user's own exercises), after which the server recounts it and the page reloads. */
 function correctionButton(session: SessionDetail, bout: Bout, reload: () => Promise<void>): HTMLElement {
-  const open = h("button", { type: "button", class: "link-button", "data-correct-bout": bout.id, "aria-expanded": "false" }, "Not right? Change the exercise");
+  const open = h("button", { type: "button", class: "link-button correct-bout", "data-correct-bout": bout.id, "aria-expanded": "false" }, "Not right? Change the exercise");
   open.addEventListener("click", async () => {
     const row = open.closest("tr")!;
     const existing = row.nextElementSibling;
@@ -220,7 +228,7 @@ function correctionForm(session: SessionDetail, bout: Bout, catalogue: Exercise[
     { class: "inline-form", novalidate: true, id: `correction-${bout.id}` },
     formError(),
     field("The exercise is", select),
-    h("label", { for: keep.id }, keep, " Keep this bout as an example of my exercise"),
+    h("label", { for: keep.id, class: "check" }, keep, "Keep this bout as an example of my exercise"),
     h("button", { type: "submit" }, "Change"),
   );
   form.addEventListener("submit", async (event) => {
