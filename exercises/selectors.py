@@ -78,3 +78,9 @@ def custom_model_for_analysis(*, user: User):
     from inference import CustomModel
 
     return CustomModel.from_bytes(bytes(row.model))
+
+
+def example_rows_naming(name: str) -> QuerySet[ExerciseExample]:
+    """The examples whose video or landmarks are the stored file `name` (the orphan sweep,
+    workouts.services.media_orphans_purge)."""
+    return ExerciseExample.objects.filter(Q(video=name) | Q(landmarks=name))

@@ -20,7 +20,8 @@ from exercises.models import (
     ExerciseModel,
     TrainingStatus,
 )
-from workouts.services import session_landmarks_bytes
+from workouts.models import WorkoutSession
+from workouts.services import session_keep_landmarks, session_landmarks_bytes
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +155,8 @@ def _source_landmarks(example: ExerciseExample):
     """The landmarks the example is cut from and the time their first frame is at."""
     if example.source == ExampleSource.VIDEO:
         return _video_landmarks(example.video), 0.0
-    session = example.session
+    # Read afresh: an earlier example of the same run may have kept its landmarks.
+    session = WorkoutSession.objects.filter(pk=example.session_id).first()
     if session is None:
         raise ExampleUnusable("The session of this example was deleted before it was prepared.")
     stored = session_landmarks_bytes(session)
@@ -164,7 +166,10 @@ def _source_landmarks(example: ExerciseExample):
         return LandmarkSequence.from_bytes(stored), 0.0
     if not session.has_video:  # analysed before landmarks were kept, and its video is gone
         raise ExampleUnusable("The video of this session is no longer stored.")
-    return _video_landmarks(session.video), 0.0
+    sequence = _video_landmarks(session.video)
+    # Kept on the session, so its next example or correction needs no pose run.
+    session_keep_landmarks(session_id=session.pk, landmarks=sequence.to_bytes())
+    return sequence, 0.0
 
 
 def _video_landmarks(stored_file):

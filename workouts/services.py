@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from kombu.exceptions import OperationalError as KombuOperationalError
 from rest_framework.exceptions import AuthenticationFailed, Throttled
 
@@ -405,6 +406,18 @@ def _replace_landmarks(session: WorkoutSession, landmarks: bytes) -> None:
     session.landmarks.save("landmarks.bin", ContentFile(landmarks), save=False)
 
 
+@transaction.atomic
+def session_keep_landmarks(*, session_id: int, landmarks: bytes) -> bool:
+    """Keeps landmarks made after the analysis (for a session analysed before they were
+    kept, by a pose run over its video) unless the session has some by now; True if kept."""
+    session = WorkoutSession.objects.select_for_update().filter(pk=session_id).first()
+    if session is None or session.landmarks:
+        return False
+    _replace_landmarks(session, landmarks)
+    session.save(update_fields=["landmarks"])  # not updated_at: no analysis changed
+    return True
+
+
 def session_landmarks_bytes(session: WorkoutSession) -> bytes | None:
     """The stored landmarks of the session's last analysis; None when it has none."""
     if not session.landmarks:
@@ -470,7 +483,8 @@ ORPHAN_AFTER = timedelta(days=1)
 
 
 def media_orphans_purge() -> int:
-    """Removes stored videos and partial uploads that no row names, a day after they were
+    """Removes stored videos, landmarks and partial uploads that no row names (and the files
+    of other apps' folders, MEDIA_FOLDERS_NAMED_BY), a day after they were
     written (left by a crash between storing a file and committing its row, or in the
     middle of receiving it); returns how many. A file younger than that may belong to a
     transaction still open, or to an upload still arriving."""
@@ -482,6 +496,12 @@ def media_orphans_purge() -> int:
         ("landmarks", lambda name: WorkoutSession.objects.filter(landmarks=name)),
         ("uploads/partial", lambda name: ChunkedUpload.objects.filter(pk=_uuid_or_none(name))),
         (INCOMING_UPLOADS_FOLDER, lambda name: WorkoutSession.objects.none()),
+        # Other apps' folders (settings.MEDIA_FOLDERS_NAMED_BY: folder -> "module.function"
+        # giving the rows that name a file), so workouts never imports them.
+        *(
+            (folder, import_string(rows))
+            for folder, rows in getattr(settings, "MEDIA_FOLDERS_NAMED_BY", {}).items()
+        ),
     ]
     removed = 0
     for folder, rows in rows_naming:

@@ -347,6 +347,8 @@ EXERCISES_MAX_EXAMPLE_VIDEO_BYTES = env.int(
     "EXERCISES_MAX_EXAMPLE_VIDEO_BYTES", default=200 * 1024**2
 )
 EXERCISES_MAX_PER_USER = env.int("EXERCISES_MAX_PER_USER", default=50)
+# Stored files of other apps that the hourly orphan sweep checks (workouts.services).
+MEDIA_FOLDERS_NAMED_BY = {"examples": "exercises.selectors.example_rows_naming"}
 EXERCISES_MAX_EXAMPLES = env.int("EXERCISES_MAX_EXAMPLES", default=50)
 
 # A live session nobody streams to for this long is stopped and analysed.

@@ -1,6 +1,8 @@
 """The training run on a worker (exercises.training): examples get their landmarks, the
 engine trains on them, and only the newest version's model is stored."""
 
+import os
+
 import pytest
 
 from exercises import services
@@ -139,9 +141,36 @@ def test_an_old_session_is_prepared_from_its_video(user, lift, engine, monkeypat
         return None, still_sequence(60.0)
 
     monkeypatch.setattr(inference, "analyze_video", analyze_video)
+    second = add_example(lift, session, 20.0, 30.0)
     assert run_training(user_id=user.pk, version=version_of(user)) == "trained"
     example.refresh_from_db()
-    assert ran and example.status == ExampleStatus.READY
+    second.refresh_from_db()
+    assert example.status == second.status == ExampleStatus.READY
+    # One pose run for both: the landmarks are kept on the session for what comes next.
+    assert len(ran) == 1
+    session.refresh_from_db()
+    assert session.landmarks
+
+
+def test_the_orphan_sweep_removes_example_files_no_row_names(user, lift, engine):
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from workouts.services import media_orphans_purge
+
+    example = add_example(lift, analysed_session(user))
+    run_training(user_id=user.pk, version=version_of(user))
+    example.refresh_from_db()
+    orphan = default_storage.save(f"examples/{user.pk}/left-by-a-crash.bin", ContentFile(b"x"))
+    kept = example.landmarks.name
+    day_ago = (timezone.now() - timedelta(days=2)).timestamp()
+    for name in (orphan, kept):
+        os.utime(default_storage.path(name), (day_ago, day_ago))
+    assert media_orphans_purge() == 1
+    assert not default_storage.exists(orphan) and default_storage.exists(kept)
 
 
 def test_a_model_naming_a_deleted_exercise_is_not_used(user, lift, engine):
