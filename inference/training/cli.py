@@ -64,13 +64,10 @@ def add_commands(sub, custom_sub=None) -> None:
     training.train's STEPS and SEED, looked up when the command runs), and `custom
     evaluate` under `custom_sub` (the few-shot protocol of training.fewshot)."""
     if custom_sub is not None:
-        from .fewshot import add_arguments
-
         fe = custom_sub.add_parser(
             "evaluate", help="few-shot evaluation of custom exercises on the clip manifest"
         )
         fe.add_argument("--manifest", default=str(DEFAULT_MANIFEST))
-        add_arguments(fe)
         fe.set_defaults(fn=cmd_custom_evaluate)
     tr = sub.add_parser("train", help="train the shipped weights from a clip manifest")
     tr.add_argument("--manifest", default=str(DEFAULT_MANIFEST))

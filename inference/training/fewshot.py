@@ -46,9 +46,5 @@ def drop_label(weights: EngineWeights, label: str) -> EngineWeights:
 __all__ = ["drop_label", "np"]
 
 
-def add_arguments(p) -> None:
-    """Arguments of `custom evaluate` (beyond --manifest)."""
-
-
 def fewshot_command(a) -> int:
     raise SystemExit("custom evaluate: not yet")
