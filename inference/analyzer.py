@@ -63,6 +63,39 @@ def _bout_probs(weights: EngineWeights, feats, mirrored, usable):
     return probs
 
 
+@dataclass
+class Classified:
+    """The first half of an analysis: features, the window classifier's per-frame
+    probabilities and the built-in bouts (segmentation and kinematic checks), before
+    custom exercises, counting and calories (`analyze_sequence` = `classify` + `finish`;
+    the few-shot evaluation classifies a clip once and finishes it with many custom
+    models)."""
+
+    seq: LandmarkSequence
+    weights: EngineWeights
+    feats: np.ndarray
+    mirrored: np.ndarray
+    usable: np.ndarray
+    probs: np.ndarray
+    segments: list
+
+
+def classify(seq: LandmarkSequence, weights: EngineWeights | None = None) -> Classified:
+    weights = weights or load_weights()
+    feats, usable = sequence_features(seq)
+    # Test-time augmentation: the mirror image is an equally valid view of the same motion
+    # (the classifier was trained on both); averaging the two halves left/right bias.
+    mirrored, _ = sequence_features(mirror(seq))
+    probs = (
+        frame_probabilities(feats, usable, weights) + frame_probabilities(mirrored, usable, weights)
+    ) / 2
+    segs = segment(
+        probs, usable, weights.labels, seq.fps, _bout_probs(weights, feats, mirrored, usable)
+    )
+    segs = refine_with_motion(segs, probs, feats, usable, weights.labels, seq.fps)
+    return Classified(seq, weights, feats, mirrored, usable, probs, segs)
+
+
 def analyze_sequence(
     seq: LandmarkSequence,
     body=None,
@@ -78,24 +111,26 @@ def analyze_sequence(
     list that receives each bout's confidence evidence (`inference.confidence`), in order.
     `custom`: a user's custom exercises (`train_custom`), named where they fit a bout better
     than the built-in label, counted with their learned priors and their MET."""
+    return finish(classify(seq, weights), body, backbone_name, evidence, custom)
+
+
+def finish(
+    classified: Classified,
+    body=None,
+    backbone_name: str | None = None,
+    evidence: list | None = None,
+    custom: CustomModel | None = None,
+) -> AnalysisResult:
+    """The second half of `analyze_sequence`: custom exercises, repetitions, bouts,
+    confidences, calories and totals."""
+    c = classified
+    seq, weights, feats, usable, segs = c.seq, c.weights, c.feats, c.usable, c.segments
     backbone_name = backbone_name or default_backbone_name()
-    weights = weights or load_weights()
     body_used, defaulted = body_metrics(body)
-    feats, usable = sequence_features(seq)
-    # Test-time augmentation: the mirror image is an equally valid view of the same motion
-    # (the classifier was trained on both); averaging the two halves left/right bias.
-    mirrored, _ = sequence_features(mirror(seq))
-    probs = (
-        frame_probabilities(feats, usable, weights) + frame_probabilities(mirrored, usable, weights)
-    ) / 2
-    segs = segment(
-        probs, usable, weights.labels, seq.fps, _bout_probs(weights, feats, mirrored, usable)
-    )
-    segs = refine_with_motion(segs, probs, feats, usable, weights.labels, seq.fps)
     static = calories.STATIC_EXERCISES
     if custom is not None:
         segs = custom_exercises.relabel(
-            segs, feats, mirrored, usable, probs, weights, custom, seq.fps
+            segs, feats, c.mirrored, usable, c.probs, weights, custom, seq.fps
         )
         weights = custom_exercises.with_priors(weights, custom)
         static = static | custom.static
@@ -125,6 +160,9 @@ def analyze_sequence(
             if evidence is not None:
                 evidence.append(ev)
             confidence.calibrated(b, ev, calibration)
+            if custom is not None and custom.exercise(s.label) is not None:
+                # the calibration speaks of built-in labels: a custom bout keeps its fit
+                b.confidence = round(s.confidence, 3)
     reps_by: dict[str, int] = {}
     for b in bouts:
         if b.exercise not in static:

@@ -64,13 +64,13 @@ def add_commands(sub, custom_sub=None) -> None:
     training.train's STEPS and SEED, looked up when the command runs), and `custom
     evaluate` under `custom_sub` (the few-shot protocol of training.fewshot)."""
     if custom_sub is not None:
-        from .fewshot import add_arguments
-
         fe = custom_sub.add_parser(
             "evaluate", help="few-shot evaluation of custom exercises on the clip manifest"
         )
         fe.add_argument("--manifest", default=str(DEFAULT_MANIFEST))
-        add_arguments(fe)
+        fe.add_argument("--steps", type=int, help="training steps of the held-out models")
+        fe.add_argument("--labels", help="comma-separated labels (default: fewshot.LABELS)")
+        fe.add_argument("--out", help="write every clip's figures here as JSON")
         fe.set_defaults(fn=cmd_custom_evaluate)
     tr = sub.add_parser("train", help="train the shipped weights from a clip manifest")
     tr.add_argument("--manifest", default=str(DEFAULT_MANIFEST))

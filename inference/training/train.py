@@ -299,11 +299,19 @@ def fit_bout_params(clips, labels, bout_set, seed=SEED) -> dict:
 
 
 def train_weights(
-    clips, seqs, labels=None, steps=STEPS, seed=SEED, log=print, prebuilt=None, bout_set=None
+    clips,
+    seqs,
+    labels=None,
+    steps=STEPS,
+    seed=SEED,
+    log=print,
+    prebuilt=None,
+    bout_set=None,
+    members=ENSEMBLE,
 ) -> EngineWeights:
     """Train on `clips`. `prebuilt` / `bout_set`: build_training_set() / build_bout_set()
     results over a superset of clips (cross-validation builds the augmented sets once and
-    selects each fold's clips)."""
+    selects each fold's clips). `members`: window classifiers in the ensemble."""
     labels = labels or (exercise_labels(clips) + [IDLE])
     t0 = time.perf_counter()
     if prebuilt is None:
@@ -319,7 +327,7 @@ def train_weights(
             f"({time.perf_counter() - t0:.0f}s)"
         )
     params = {}
-    for i in range(ENSEMBLE):
+    for i in range(members):
         model, mean, std = fit_classifier(
             feats,
             starts,
