@@ -26,7 +26,6 @@ from users.models import User
 from workouts import services as workout_services
 from workouts.models import Bout, SessionStatus, WorkoutSession
 from workouts.services import field_error
-from workouts.uploads.video import VideoRejected, check_video
 
 log = logging.getLogger(__name__)
 
@@ -253,14 +252,9 @@ def example_create_from_video(
         raise field_error(
             "video", f"An example video is at most {limit_mb:g} MB.", "file_too_large"
         )
-    path, folder = workout_services.local_copy_of_upload(video)
-    try:
-        checked = check_video(path, max_duration_s=settings.EXERCISES_MAX_EXAMPLE_VIDEO_S)
-    except VideoRejected as rejected:
-        raise field_error("video", rejected.message, rejected.code)
-    finally:
-        if folder is not None:
-            folder.cleanup()
+    checked = workout_services.check_uploaded_video(
+        video, max_duration_s=settings.EXERCISES_MAX_EXAMPLE_VIDEO_S
+    )
     start_s = 0.0 if start_s is None else start_s
     end_s = checked.duration_s if end_s is None else end_s
     _check_stretch(start_s, end_s, checked.duration_s)

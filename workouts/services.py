@@ -32,7 +32,7 @@ from workouts.models import (
     WorkoutSession,
 )
 from workouts.tasks import analyze_session
-from workouts.uploads.video import VideoRejected, check_video
+from workouts.uploads.video import CheckedVideo, VideoRejected, check_video
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ def purge_under_lock(candidates: Callable[[], QuerySet], delete: Callable) -> in
     return purged
 
 
-def local_copy_of_upload(uploaded) -> tuple[str, tempfile.TemporaryDirectory | None]:
+def _local_copy(uploaded) -> tuple[str, tempfile.TemporaryDirectory | None]:
     """A path on disk for the upload: Django keeps large uploads in a temp file already."""
     if hasattr(uploaded, "temporary_file_path"):
         return uploaded.temporary_file_path(), None
@@ -159,6 +159,18 @@ def local_copy_of_upload(uploaded) -> tuple[str, tempfile.TemporaryDirectory | N
         for chunk in uploaded.chunks():
             out.write(chunk)
     return str(path), folder
+
+
+def check_uploaded_video(video, *, max_duration_s: float) -> CheckedVideo:
+    """The upload checked by decoding it, or a 400 on field `video` saying why not."""
+    path, folder = _local_copy(video)
+    try:
+        return check_video(path, max_duration_s=max_duration_s)
+    except VideoRejected as rejected:
+        raise field_error("video", rejected.message, rejected.code)
+    finally:
+        if folder is not None:
+            folder.cleanup()
 
 
 def session_create_from_upload(
@@ -173,14 +185,7 @@ def session_create_from_upload(
     if video.size > settings.WORKOUTS_MAX_UPLOAD_BYTES:
         raise file_too_large_error()
     ensure_capacity_for_analysis(user)  # fail fast, before decoding; re-checked under lock
-    path, folder = local_copy_of_upload(video)
-    try:
-        checked = check_video(path, max_duration_s=settings.WORKOUTS_MAX_DURATION_S)
-    except VideoRejected as rejected:
-        raise field_error("video", rejected.message, rejected.code)
-    finally:
-        if folder is not None:
-            folder.cleanup()
+    checked = check_uploaded_video(video, max_duration_s=settings.WORKOUTS_MAX_DURATION_S)
 
     session = WorkoutSession(
         user=user,
@@ -369,17 +374,8 @@ def session_record_analysis(
             user_id=current.user_id,
             session_started_at=current.started_at,
             position=position,
-            exercise=bout["exercise"],
-            start_s=bout["start_s"],
-            end_s=bout["end_s"],
-            reps=bout["reps"],
-            rep_times_s=bout["rep_times_s"],
-            hold_s=bout["hold_s"],
-            met=bout["met"],
-            kcal=bout["kcal"],
-            confidence=bout["confidence"],
-            # Results stored before the engine gave it lack the key.
-            count_confidence=bout.get("count_confidence"),
+            # .get: results stored before the engine gave `count_confidence` lack the key.
+            **{name: bout.get(name) for name in BOUT_RESULT_FIELDS},
         )
         for position, bout in enumerate(result["bouts"])
     )
