@@ -152,7 +152,9 @@ def test_an_old_session_is_prepared_from_its_video(user, lift, engine, monkeypat
     assert session.landmarks
 
 
-def test_the_orphan_sweep_removes_example_files_no_row_names(user, lift, engine):
+def test_the_orphan_sweep_removes_example_files_no_row_names(
+    user, lift, engine, settings, tmp_path
+):
     from datetime import timedelta
 
     from django.core.files.base import ContentFile
@@ -161,6 +163,8 @@ def test_the_orphan_sweep_removes_example_files_no_row_names(user, lift, engine)
 
     from workouts.services import media_orphans_purge
 
+    # A media folder of its own: the files it ages would outlive this test's rows.
+    settings.MEDIA_ROOT = str(tmp_path)
     example = add_example(lift, analysed_session(user))
     run_training(user_id=user.pk, version=version_of(user))
     example.refresh_from_db()
