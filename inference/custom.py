@@ -31,6 +31,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -145,10 +146,96 @@ class CustomModel:
         )
 
 
+# --- the embedding's metric ---------------------------------------------------------------
+
+METRIC_PATH = Path(__file__).resolve().parent / "weights" / "custom_metric.npz"
+#: Shrinkage of the within-exercise covariance towards its diagonal (few bouts per
+#: exercise for 240 numbers).
+METRIC_SHRINK = 0.1
+
+
+@dataclass
+class EmbeddingMetric:
+    """How far apart two bout descriptors are: whitened by the covariance of bouts of one
+    exercise around their exercise's mean (pooled over the built-in exercises' training
+    bouts), so what varies between people, cameras and sets of one exercise counts little
+    and what tells exercises apart counts much. Fitted by `fit_metric` when the weights
+    are trained, for those weights."""
+
+    weights_version: str
+    whitener: np.ndarray  # (descriptor, descriptor), applied to standardised descriptors
+
+    def to_bytes(self) -> bytes:
+        buf = io.BytesIO()
+        np.savez_compressed(
+            buf,
+            weights_version=np.frombuffer(self.weights_version.encode(), dtype=np.uint8),
+            whitener=self.whitener.astype(np.float16),
+        )
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> EmbeddingMetric:
+        z = np.load(io.BytesIO(data), allow_pickle=False)
+        return cls(bytes(z["weights_version"]).decode(), z["whitener"].astype(np.float32))
+
+
+def fit_metric(
+    descriptors: np.ndarray, labels: np.ndarray, weights_version: str, shrink=METRIC_SHRINK
+) -> EmbeddingMetric:
+    """The metric from standardised, mirror-averaged bout descriptors (`standardised`) of
+    the built-in exercises' true bouts and their labels."""
+    x = np.asarray(descriptors, np.float64)
+    labels = np.asarray(labels)
+    classes = sorted(set(labels.tolist()))
+    residual = np.concatenate([x[labels == c] - x[labels == c].mean(axis=0) for c in classes])
+    cov = residual.T @ residual / max(len(x) - len(classes), 1)
+    cov = (1 - shrink) * cov + shrink * np.diag(np.diag(cov)) + 1e-3 * np.eye(len(cov))
+    values, vectors = np.linalg.eigh(cov)
+    whitener = vectors @ np.diag(values**-0.5) @ vectors.T
+    return EmbeddingMetric(weights_version, whitener.astype(np.float32))
+
+
+_METRICS: dict[str, EmbeddingMetric | None] = {}
+
+
+def use_metric(metric: EmbeddingMetric) -> None:
+    """Make `metric` the one for its weights in this process (the few-shot evaluation's
+    held-out models; the shipped weights' is read from METRIC_PATH)."""
+    _METRICS[metric.weights_version] = metric
+
+
+def metric_for(weights: EngineWeights) -> EmbeddingMetric | None:
+    """The metric fitted for these weights, or None (plain standardised distances)."""
+    if weights.version not in _METRICS:
+        found = None
+        if METRIC_PATH.exists():
+            shipped = EmbeddingMetric.from_bytes(METRIC_PATH.read_bytes())
+            _METRICS[shipped.weights_version] = shipped
+            found = shipped if shipped.weights_version == weights.version else None
+        _METRICS.setdefault(weights.version, found)
+    return _METRICS[weights.version]
+
+
+def standardised(feats, mirrored, usable, weights: EngineWeights) -> np.ndarray | None:
+    """A bout's descriptor (`bout_classifier.descriptor`) standardised with the bout
+    classifier's statistics, averaged with its mirror image's."""
+    d = bout_classifier.descriptor(feats, usable)
+    m = bout_classifier.descriptor(mirrored, usable)
+    if d is None or m is None:
+        return None
+    if weights.has_bout_classifier:
+        mean, std = weights.params["bout.mean"], weights.params["bout.std"]
+    else:
+        mean, std = np.zeros_like(d), np.ones_like(d)
+    return ((d - mean) / std + (m - mean) / std) / 2
+
+
 # --- embedding --------------------------------------------------------------------------
 
 
 def _bout_probs_of(weights: EngineWeights, feats, mirrored, usable) -> np.ndarray | None:
+    """The whole-bout classifier's probabilities, mirror-averaged (None without one)."""
     if not weights.has_bout_classifier:
         return None
     d = bout_classifier.descriptor(feats, usable)
@@ -167,16 +254,14 @@ def embedding(
     weights: EngineWeights,
 ) -> np.ndarray | None:
     """The embedding of one bout from its frames' features, mirror features, usable flags
-    and per-frame window probabilities (None when too few frames show a person)."""
-    d = bout_classifier.descriptor(feats, usable)
-    m = bout_classifier.descriptor(mirrored, usable)
-    if d is None or m is None:
+    and per-frame window probabilities (None when too few frames show a person): the
+    whitened descriptor, then the built-in classifiers' log probabilities."""
+    z = standardised(feats, mirrored, usable, weights)
+    if z is None:
         return None
-    if weights.has_bout_classifier:
-        mean, std = weights.params["bout.mean"], weights.params["bout.std"]
-    else:
-        mean, std = np.zeros_like(d), np.ones_like(d)
-    z = ((d - mean) / std + (m - mean) / std) / 2
+    metric = metric_for(weights)
+    if metric is not None and metric.whitener.shape[0] == len(z):
+        z = z @ metric.whitener
     window = probs[usable].mean(axis=0) if usable.any() else probs.mean(axis=0)
     parts = [z, POSTERIOR_WEIGHT * np.log(window + 1e-3)]
     bout = _bout_probs_of(weights, feats, mirrored, usable)
