@@ -31,6 +31,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -48,15 +49,19 @@ KINDS = ("reps", "hold")
 DEFAULT_MET = {"reps": 3.8, "hold": 2.8}
 FORMAT = 1
 
-#: Global distance scale (root-mean-square per dimension of the embedding between bouts of
-#: one exercise from different people and cameras), learned by `training.fewshot` on the
-#: dataset; an exercise's own spread counts as this many pseudo-examples against it.
-DISTANCE_SCALE = 1.0
+#: Global distance scale: the root-mean-square difference per dimension of the embedding
+#: at which a bout fits an exercise exp(-1/2); an exercise's own spread (when it has
+#: several examples) counts against it as if the global scale were this many examples.
+DISTANCE_SCALE = 2.0
 SCALE_PRIOR_WEIGHT = 3.0
-#: A custom exercise takes a bout only when it fits at least this well, and better than
-#: the built-in label's pooled probability.
+#: A custom exercise takes a bout only when it fits at least this well, better than this
+#: fraction of the built-in label's pooled probability, and when the bout's descriptor is
+#: no further from the custom prototype than from the nearest built-in exercise's mean
+#: (mean squared difference per dimension) plus NEARER_THAN_BUILTIN.
 CUSTOM_MIN_FIT = 0.5
-#: Weight of the built-in classes' log probabilities next to the descriptor.
+BUILTIN_WEIGHT = 0.5
+NEARER_THAN_BUILTIN = 0.2
+#: Weight of the built-in classes' log probabilities next to the whitened descriptor.
 POSTERIOR_WEIGHT = 0.5
 #: Context around an example stretch for its features (velocities, gap filling).
 CONTEXT_S = 1.5
@@ -145,10 +150,116 @@ class CustomModel:
         )
 
 
+# --- the embedding's metric ---------------------------------------------------------------
+
+METRIC_PATH = Path(__file__).resolve().parent / "weights" / "custom_metric.npz"
+#: Shrinkage of the within-exercise covariance towards its diagonal (few bouts per
+#: exercise for 240 numbers).
+METRIC_SHRINK = 0.1
+
+
+@dataclass
+class EmbeddingMetric:
+    """How far apart two bout descriptors are: whitened by the covariance of bouts of one
+    exercise around their exercise's mean (pooled over the built-in exercises' training
+    bouts), so what varies between people, cameras and sets of one exercise counts little
+    and what tells exercises apart counts much. Fitted by `fit_metric` when the weights
+    are trained, for those weights."""
+
+    weights_version: str
+    whitener: np.ndarray  # (descriptor, descriptor), applied to standardised descriptors
+    builtin_means: np.ndarray  # (built-in exercises, descriptor), whitened
+    builtin_labels: list[str]  # the exercise of each row of builtin_means
+
+    def to_bytes(self) -> bytes:
+        buf = io.BytesIO()
+        np.savez_compressed(
+            buf,
+            weights_version=np.frombuffer(self.weights_version.encode(), dtype=np.uint8),
+            builtin_labels=np.frombuffer(json.dumps(self.builtin_labels).encode(), np.uint8),
+            whitener=self.whitener.astype(np.float16),
+            builtin_means=self.builtin_means.astype(np.float16),
+        )
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> EmbeddingMetric:
+        z = np.load(io.BytesIO(data), allow_pickle=False)
+        return cls(
+            bytes(z["weights_version"]).decode(),
+            z["whitener"].astype(np.float32),
+            z["builtin_means"].astype(np.float32),
+            json.loads(bytes(z["builtin_labels"]).decode()),
+        )
+
+    @property
+    def dims(self) -> int:
+        return len(self.whitener)
+
+    def nearest_builtin(self, embedding: np.ndarray) -> float:
+        """Mean squared difference per dimension between a bout's whitened descriptor (the
+        first `dims` numbers of its embedding) and the nearest built-in exercise's mean."""
+        z = embedding[: self.dims]
+        return float(((self.builtin_means - z) ** 2).mean(axis=1).min())
+
+
+def fit_metric(
+    descriptors: np.ndarray, labels: np.ndarray, weights_version: str, shrink=METRIC_SHRINK
+) -> EmbeddingMetric:
+    """The metric from standardised, mirror-averaged bout descriptors (`standardised`) of
+    the built-in exercises' true bouts and their labels; it keeps each exercise's mean."""
+    x = np.asarray(descriptors, np.float64)
+    labels = np.asarray(labels)
+    classes = sorted(set(labels.tolist()))
+    residual = np.concatenate([x[labels == c] - x[labels == c].mean(axis=0) for c in classes])
+    cov = residual.T @ residual / max(len(x) - len(classes), 1)
+    cov = (1 - shrink) * cov + shrink * np.diag(np.diag(cov)) + 1e-3 * np.eye(len(cov))
+    values, vectors = np.linalg.eigh(cov)
+    whitener = (vectors @ np.diag(values**-0.5) @ vectors.T).astype(np.float32)
+    means = np.stack([x[labels == c].mean(axis=0) for c in classes]).astype(np.float32)
+    return EmbeddingMetric(weights_version, whitener, means @ whitener, classes)
+
+
+_METRICS: dict[str, EmbeddingMetric | None] = {}
+
+
+def use_metric(metric: EmbeddingMetric) -> None:
+    """Make `metric` the one for its weights in this process (the few-shot evaluation's
+    held-out models; the shipped weights' is read from METRIC_PATH)."""
+    _METRICS[metric.weights_version] = metric
+
+
+def metric_for(weights: EngineWeights) -> EmbeddingMetric | None:
+    """The metric fitted for these weights, or None (plain standardised distances)."""
+    if weights.version not in _METRICS:
+        found = None
+        if METRIC_PATH.exists():
+            shipped = EmbeddingMetric.from_bytes(METRIC_PATH.read_bytes())
+            _METRICS[shipped.weights_version] = shipped
+            found = shipped if shipped.weights_version == weights.version else None
+        _METRICS.setdefault(weights.version, found)
+    return _METRICS[weights.version]
+
+
+def standardised(feats, mirrored, usable, weights: EngineWeights) -> np.ndarray | None:
+    """A bout's descriptor (`bout_classifier.descriptor`) standardised with the bout
+    classifier's statistics, averaged with its mirror image's."""
+    d = bout_classifier.descriptor(feats, usable)
+    m = bout_classifier.descriptor(mirrored, usable)
+    if d is None or m is None:
+        return None
+    if weights.has_bout_classifier:
+        mean, std = weights.params["bout.mean"], weights.params["bout.std"]
+    else:
+        mean, std = np.zeros_like(d), np.ones_like(d)
+    return ((d - mean) / std + (m - mean) / std) / 2
+
+
 # --- embedding --------------------------------------------------------------------------
 
 
 def _bout_probs_of(weights: EngineWeights, feats, mirrored, usable) -> np.ndarray | None:
+    """The whole-bout classifier's probabilities, mirror-averaged (None without one)."""
     if not weights.has_bout_classifier:
         return None
     d = bout_classifier.descriptor(feats, usable)
@@ -167,16 +278,14 @@ def embedding(
     weights: EngineWeights,
 ) -> np.ndarray | None:
     """The embedding of one bout from its frames' features, mirror features, usable flags
-    and per-frame window probabilities (None when too few frames show a person)."""
-    d = bout_classifier.descriptor(feats, usable)
-    m = bout_classifier.descriptor(mirrored, usable)
-    if d is None or m is None:
+    and per-frame window probabilities (None when too few frames show a person): the
+    whitened descriptor, then the built-in classifiers' log probabilities."""
+    z = standardised(feats, mirrored, usable, weights)
+    if z is None:
         return None
-    if weights.has_bout_classifier:
-        mean, std = weights.params["bout.mean"], weights.params["bout.std"]
-    else:
-        mean, std = np.zeros_like(d), np.ones_like(d)
-    z = ((d - mean) / std + (m - mean) / std) / 2
+    metric = metric_for(weights)
+    if metric is not None and metric.whitener.shape[0] == len(z):
+        z = z @ metric.whitener
     window = probs[usable].mean(axis=0) if usable.any() else probs.mean(axis=0)
     parts = [z, POSTERIOR_WEIGHT * np.log(window + 1e-3)]
     bout = _bout_probs_of(weights, feats, mirrored, usable)
@@ -340,11 +449,13 @@ def train_custom(
         examples_used=sum(len(by_slug[e.slug]) for e in kept),
         weights_version=weights.version,
     )
-    model.accuracy = _loo_accuracy(model, by_slug)
+    model.accuracy = _loo_accuracy(model, by_slug, metric_for(weights))
     return model
 
 
-def _loo_accuracy(model: CustomModel, by_slug: dict[str, list[Stretch]]) -> float | None:
+def _loo_accuracy(
+    model: CustomModel, by_slug: dict[str, list[Stretch]], metric: EmbeddingMetric | None
+) -> float | None:
     """Leave-one-out: each example scored against the model made without it (its exercise
     must still have another example); None when no exercise has two examples."""
     hits, n = 0, 0
@@ -358,8 +469,8 @@ def _loo_accuracy(model: CustomModel, by_slug: dict[str, list[Stretch]]) -> floa
             scales = model.scales.copy()
             protos[k], scales[k] = rest.mean(axis=0), _scale(rest)
             trial = replace(model, prototypes=protos, scales=scales)
-            fits = trial.fits(emb[i])
-            hits += int(np.argmax(fits) == k and fits[k] >= CUSTOM_MIN_FIT)
+            slug, fit = best_fit(trial, emb[i], metric)
+            hits += int(slug == e.slug and fit >= CUSTOM_MIN_FIT)
             n += 1
     return round(hits / n, 3) if n else None
 
@@ -367,13 +478,26 @@ def _loo_accuracy(model: CustomModel, by_slug: dict[str, list[Stretch]]) -> floa
 # --- analysis ---------------------------------------------------------------------------
 
 
-def best_fit(model: CustomModel, emb: np.ndarray | None) -> tuple[str | None, float]:
-    """The custom exercise a bout fits best, and how well (None, 0 without any)."""
+def best_fit(
+    model: CustomModel, emb: np.ndarray | None, metric: EmbeddingMetric | None = None
+) -> tuple[str | None, float]:
+    """The custom exercise a bout fits best, and how well (None, 0 without any). With the
+    metric, an exercise counts only where the bout's descriptor is not clearly nearer to a
+    built-in exercise's mean than to the exercise's prototype (NEARER_THAN_BUILTIN): one
+    example of an exercise says little of how far its bouts may stray, the built-in
+    exercises' training bouts say where other exercises lie."""
     if emb is None or not len(model.exercises):
         return None, 0.0
     fits = model.fits(emb)
-    k = int(np.argmax(fits))
-    return model.exercises[k].slug, float(fits[k])
+    usable = metric is not None and len(model.prototypes[0]) > metric.dims
+    builtin = metric.nearest_builtin(emb) if usable else 0.0
+    for k in np.argsort(-fits):
+        if usable:
+            own = float(((emb[: metric.dims] - model.prototypes[k, : metric.dims]) ** 2).mean())
+            if own - builtin >= NEARER_THAN_BUILTIN:
+                continue
+        return model.exercises[k].slug, float(fits[k])
+    return None, 0.0
 
 
 def with_priors(weights: EngineWeights, model: CustomModel) -> EngineWeights:
@@ -409,19 +533,24 @@ def relabel(
     fps: float,
 ) -> list[Segment]:
     """The built-in bouts, each taken over by the custom exercise it fits best where that
-    fits better than its built-in label (an `unknown` bout has no built-in label to beat),
-    plus idle stretches that fit a custom exercise (a movement the built-in model has never
-    seen may look like rest to it)."""
+    fits well and better than the built-in label (`best_fit`; its fit above
+    BUILTIN_WEIGHT x the label's pooled probability; an `unknown` bout has no label to
+    beat), plus idle stretches that fit a custom exercise (a movement the built-in model
+    has never seen may look like rest to it)."""
+
+    metric = metric_for(weights)
 
     def fit(a: int, b: int) -> tuple[str | None, float]:
         emb = embedding(feats[a:b], mirrored[a:b], usable[a:b], probs[a:b], weights)
-        return best_fit(model, emb)
+        if emb is None or emb.shape[0] != model.prototypes.shape[1]:
+            return None, 0.0  # a model made with other weights: retrain it
+        return best_fit(model, emb, metric)
 
     out = []
     for s in segs:
         slug, f = fit(s.start, s.end)
         builtin = 0.0 if s.label == UNKNOWN else s.confidence
-        if slug is not None and f >= CUSTOM_MIN_FIT and f > builtin:
+        if slug is not None and f >= CUSTOM_MIN_FIT and f > BUILTIN_WEIGHT * builtin:
             s = Segment(slug, s.start, s.end, f)
         out.append(s)
     for a, b in _idle_stretches(segs, usable, fps):

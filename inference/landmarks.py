@@ -6,8 +6,8 @@ and evaluation skip the pose backbone, which is ~95% of the cost of analysing a 
 
 from __future__ import annotations
 
-import io
 import json
+import lzma
 import os
 import time
 from collections.abc import Callable
@@ -107,40 +107,58 @@ class LandmarkSequence:
         )
 
     def to_bytes(self) -> bytes:
-        """A compact, pickle-free serialisation (compressed npz) for storing a session's
-        landmarks once at analysis time: only frames with a person, float16 coordinates
-        (normalised image coordinates to ~1/2000 of the frame, world metres to ~0.5 mm at
-        1 m) and visibility in 1/255 steps. `from_bytes` gives it back."""
+        """A compact, pickle-free serialisation for storing a session's landmarks once at
+        analysis time (about 0.2 KB per frame against 0.9 KB in memory): only frames with a
+        person; image coordinates in 1/4096 of the frame, world coordinates in millimetres
+        and visibility in 1/255 steps, each as int16 differences from the previous frame
+        (which compress several times better than the values), LZMA-compressed behind a
+        JSON header. `from_bytes` gives it back."""
         rows = self.present
         meta = {
             "fps": float(self.fps),
             "frame_size": [int(v) for v in self.frame_size],
             "duration_s": float(self.duration_s),
             "frames": len(self),
+            "present": int(rows.sum()),
         }
-        buf = io.BytesIO()
-        np.savez_compressed(
-            buf,
-            meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
-            present=np.packbits(rows),
-            image=self.image[rows].astype(np.float16),
-            world=self.world[rows].astype(np.float16),
-            visibility=np.round(np.clip(self.visibility[rows], 0, 1) * 255).astype(np.uint8),
-        )
-        return buf.getvalue()
+        parts = [np.packbits(rows).tobytes()]
+        for values, step in (
+            (self.image[rows], IMAGE_STEP),
+            (self.world[rows], WORLD_STEP),
+            (self.visibility[rows], VISIBILITY_STEP),
+        ):
+            q = _quantised(values, step)
+            # modular int16 differences: the running sum in int16 gives the values back
+            parts.append(np.diff(q, axis=0, prepend=np.zeros_like(q[:1])).tobytes())
+        header = json.dumps(meta).encode()
+        body = lzma.compress(b"".join(parts), preset=6)
+        return FORMAT_MAGIC + len(header).to_bytes(4, "little") + header + body
 
     @classmethod
     def from_bytes(cls, data: bytes) -> LandmarkSequence:
-        z = np.load(io.BytesIO(data), allow_pickle=False)
-        meta = json.loads(bytes(z["meta"]).decode())
-        n = int(meta["frames"])
-        present = np.unpackbits(z["present"], count=n).astype(bool)
+        if data[: len(FORMAT_MAGIC)] != FORMAT_MAGIC:
+            raise ValueError("not a landmark sequence made by LandmarkSequence.to_bytes")
+        at = len(FORMAT_MAGIC)
+        size = int.from_bytes(data[at : at + 4], "little")
+        meta = json.loads(data[at + 4 : at + 4 + size])
+        raw = lzma.decompress(data[at + 4 + size :])
+        n, m = int(meta["frames"]), int(meta["present"])
+        flags = (n + 7) // 8
+        present = np.unpackbits(np.frombuffer(raw[:flags], np.uint8), count=n).astype(bool)
+        arrays, at = [], flags
+        for shape, step in (
+            ((m, N_LANDMARKS, 3), IMAGE_STEP),
+            ((m, N_LANDMARKS, 3), WORLD_STEP),
+            ((m, N_LANDMARKS), VISIBILITY_STEP),
+        ):
+            count = int(np.prod(shape))
+            d = np.frombuffer(raw[at : at + 2 * count], np.int16).reshape(shape)
+            arrays.append(np.cumsum(d, axis=0, dtype=np.int16).astype(np.float32) * step)
+            at += 2 * count
         image = np.full((n, N_LANDMARKS, 3), np.nan, np.float32)
         world = np.full((n, N_LANDMARKS, 3), np.nan, np.float32)
         vis = np.zeros((n, N_LANDMARKS), np.float32)
-        image[present] = z["image"].astype(np.float32)
-        world[present] = z["world"].astype(np.float32)
-        vis[present] = z["visibility"].astype(np.float32) / 255
+        image[present], world[present], vis[present] = arrays
         return cls(
             float(meta["fps"]),
             image,
@@ -150,6 +168,18 @@ class LandmarkSequence:
             tuple(meta["frame_size"]),
             float(meta["duration_s"]),
         )
+
+
+#: to_bytes: the serialised format's first bytes, and its quantisation steps.
+FORMAT_MAGIC = b"coach-landmarks-1\n"
+IMAGE_STEP = 1 / 4096  # of the frame (0.16 px at 640 px)
+WORLD_STEP = 1e-3  # metres
+VISIBILITY_STEP = 1 / 255
+
+
+def _quantised(values: np.ndarray, step: float) -> np.ndarray:
+    q = np.round(np.nan_to_num(values, nan=0.0) / step)
+    return np.clip(q, -32768, 32767).astype(np.int16)
 
 
 ProgressFn = Callable[[float], None]

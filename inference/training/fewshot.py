@@ -39,11 +39,12 @@ import numpy as np
 
 from ..analyzer import classify, finish
 from ..counting import count_reps
-from ..custom import CustomExample, CustomExercise, train_custom
+from ..custom import CustomExample, CustomExercise, metric_for, train_custom, use_metric
 from ..features import sequence_features
 from ..heads import IDLE, EngineWeights, classifier_members, load_weights, member_prefix
 from .dataset import Clip, exercise_labels
 from .evaluate import clip_metrics, repo_folds
+from .metric import metric_for_clips
 
 #: Labels with clips from at least three sources, spanning kinds: legs, a floor push, arms
 #: while standing, a jump, a hold, the floor core.
@@ -60,7 +61,8 @@ CACHE = Path(__file__).resolve().parents[2] / ".cache" / "fewshot"
 
 def drop_label(weights: EngineWeights, label: str) -> EngineWeights:
     """The weights without one exercise class: its rows of every window classifier's and
-    the bout classifier's output layer removed (the softmax spreads over the others). Not
+    the bout classifier's output layer removed (the softmax spreads over the others), and
+    the custom exercises' metric for them without that exercise's mean (`use_metric`). Not
     a model trained without the label (its features were still learned from it), but a
     quick stand-in for tests."""
     k = weights.labels.index(label)
@@ -74,7 +76,7 @@ def drop_label(weights: EngineWeights, label: str) -> EngineWeights:
     if weights.has_bout_classifier:  # its outputs are indexed like `labels` (idle too)
         params["bout.weight"] = weights.params["bout.weight"][keep]
         params["bout.bias"] = weights.params["bout.bias"][keep]
-    return replace(
+    dropped = replace(
         weights,
         labels=[lab for lab in weights.labels if lab != label],
         params=params,
@@ -82,6 +84,18 @@ def drop_label(weights: EngineWeights, label: str) -> EngineWeights:
         typical_cadence={k2: v for k2, v in weights.typical_cadence.items() if k2 != label},
         version=f"{weights.version}-without-{label}",
     )
+    metric = metric_for(weights)
+    if metric is not None:
+        rows = [i for i, lab in enumerate(metric.builtin_labels) if lab != label]
+        use_metric(
+            replace(
+                metric,
+                weights_version=dropped.version,
+                builtin_means=metric.builtin_means[rows],
+                builtin_labels=[metric.builtin_labels[i] for i in rows],
+            )
+        )
+    return dropped
 
 
 def has_label(clip: Clip, label: str) -> bool:
@@ -169,6 +183,8 @@ def true_bout_count_error(clip: Clip, seq, prior) -> tuple[float, int] | None:
 
 def evaluate_label(clips, seqs, label: str, fold: set[str], steps: int, log=print) -> dict:
     weights, train_cpu = held_out_weights(clips, seqs, label, fold, steps, log)
+    train = [c for c in clips if not has_label(c, label) and c.id not in fold]
+    use_metric(metric_for_clips(train, seqs, weights))
     shipped = load_weights()
     kind = "hold" if label == "plank" else "reps"
     exercise = CustomExercise(SLUG, label, kind, 3.5)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -364,4 +365,11 @@ def train_command(manifest: str, out=None, steps=STEPS, log=print) -> EngineWeig
 
     w.save(out or WEIGHTS_PATH)
     log(f"wrote {out or WEIGHTS_PATH}")
+    from ..custom import METRIC_PATH
+    from .metric import metric_for_clips
+
+    saved = EngineWeights.load(out or WEIGHTS_PATH)  # its version names the file's bytes
+    metric_path = METRIC_PATH if out is None else Path(out).with_name(METRIC_PATH.name)
+    metric_path.write_bytes(metric_for_clips(clips, seqs, saved).to_bytes())
+    log(f"wrote {metric_path} (custom exercises' embedding metric)")
     return w

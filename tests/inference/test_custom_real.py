@@ -12,6 +12,7 @@ from inference import (
     CustomModel,
     LandmarkSequence,
     analyze_sequence,
+    analyze_video,
     recount_bout,
     train_custom,
 )
@@ -79,3 +80,12 @@ def test_stored_landmarks_recount_like_the_original(dataset):
     b = max(res.bouts, key=lambda b: b.end_s - b.start_s)
     again = recount_bout(back, b.start_s, b.end_s, b.exercise, {"weight_kg": 70})
     assert abs(again.reps - b.reps) <= 1
+
+
+def test_analyze_video_keeps_the_landmarks_it_analysed(dataset):
+    rec = _manifest(dataset, "techbusa__videos-jumping-jacks")
+    result, seq = analyze_video(dataset / rec["video"], keep_landmarks=True)
+    assert len(seq) == result.frames_analysed and seq.duration_s == result.duration_s
+    again = analyze_sequence(LandmarkSequence.from_bytes(seq.to_bytes()))
+    assert [b.exercise for b in again.bouts] == [b.exercise for b in result.bouts]
+    assert analyze_sequence(seq).to_dict() == result.to_dict()
