@@ -37,8 +37,9 @@ EXERCISE_ERROR_CODES = {
 EXAMPLE_ERROR_CODES = {
     "non_field_errors": ["no_source", "too_many_examples"],
     "session": ["session_not_analysed", "no_landmarks"],
-    "end_s": ["empty_stretch", "too_short", "outside_video"],
-    "bout": ["bout_not_found"],
+    # `required`: a stretch of a session needs both ends (ExampleCreateSerializer).
+    "start_s": ["required"],
+    "end_s": ["required", "empty_stretch", "too_short", "outside_video"],
     "video": ["empty_file", "unreadable_video", "video_too_long", "file_too_large"],
 }
 CORRECTION_ERROR_CODES = {"exercise": ["unknown_exercise"]}
