@@ -116,6 +116,21 @@ class WorkoutSession(models.Model):
         return bool(self.video) and self.video_deleted_at is None
 
 
+# The fields of a bout in the engine's result that its Bout row copies.
+BOUT_RESULT_FIELDS = (
+    "exercise",
+    "start_s",
+    "end_s",
+    "reps",
+    "rep_times_s",
+    "hold_s",
+    "met",
+    "kcal",
+    "confidence",
+    "count_confidence",
+)
+
+
 class Bout(models.Model):
     """One stretch of one exercise inside a session. `user` and `started_at` are copied
     from the session so per-user statistics need no join."""

@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from coach.api.fields import AwareDateTimeField, StrictCharField, StrictModelSerializer
 from coach.api.openapi import file_too_large_response
-from workouts.models import Bout, WorkoutSession
+from workouts.models import BOUT_RESULT_FIELDS, Bout, WorkoutSession
 
 # The 413 of a direct or a resumable upload whose video is over WORKOUTS_MAX_UPLOAD_BYTES.
 FILE_TOO_LARGE_413 = file_too_large_response("FileTooLarge", "video")
@@ -16,19 +16,7 @@ class BoutSerializer(StrictModelSerializer):
 
     class Meta:
         model = Bout
-        fields = [
-            "id",
-            "exercise",
-            "start_s",
-            "end_s",
-            "reps",
-            "rep_times_s",
-            "hold_s",
-            "met",
-            "kcal",
-            "confidence",
-            "count_confidence",
-        ]
+        fields = ["id", *BOUT_RESULT_FIELDS]
         read_only_fields = fields
         extra_kwargs = {
             "confidence": {

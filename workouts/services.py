@@ -24,6 +24,7 @@ from rest_framework.exceptions import AuthenticationFailed, Throttled
 from users.models import User
 from workouts import selectors
 from workouts.models import (
+    BOUT_RESULT_FIELDS,
     INCOMING_UPLOADS_FOLDER,
     Bout,
     ChunkedUpload,
@@ -443,21 +444,6 @@ def session_replace_bouts(*, session_id: int, bouts: dict[int, dict]) -> Workout
     session.total_reps = sum(result["totals"]["reps_by_exercise"].values())
     session.save(update_fields=["result", "total_kcal", "active_s", "total_reps", "updated_at"])
     return session
-
-
-# The fields of a result's bout that its Bout row copies.
-BOUT_RESULT_FIELDS = (
-    "exercise",
-    "start_s",
-    "end_s",
-    "reps",
-    "rep_times_s",
-    "hold_s",
-    "met",
-    "kcal",
-    "confidence",
-    "count_confidence",
-)
 
 
 def _totals(bouts: list[dict]) -> dict:
