@@ -39,7 +39,7 @@ from . import bout_classifier
 from .counting import MAX_PERIOD_S, MIN_PERIOD_S, RepPrior, count_reps, dominant_signal
 from .errors import InferenceError
 from .features import mirror, sequence_features
-from .heads import UNKNOWN, EngineWeights, frame_probabilities, load_weights
+from .heads import LIVE_SUFFIX, UNKNOWN, EngineWeights, frame_probabilities, load_weights
 from .landmarks import LandmarkSequence
 from .postprocess import MIN_BOUT_S, Segment, merge_adjacent
 
@@ -236,15 +236,18 @@ def use_metric(metric: EmbeddingMetric) -> None:
 
 
 def metric_for(weights: EngineWeights) -> EmbeddingMetric | None:
-    """The metric fitted for these weights, or None (plain standardised distances)."""
-    if weights.version not in _METRICS:
+    """The metric fitted for these weights, or None (plain standardised distances). The
+    live estimates' weights (`EngineWeights.for_live`: the first window classifier only)
+    share their full weights' metric: the descriptor part is the same."""
+    version = weights.version.removesuffix(LIVE_SUFFIX)
+    if version not in _METRICS:
         found = None
         if METRIC_PATH.exists():
             shipped = EmbeddingMetric.from_bytes(METRIC_PATH.read_bytes())
             _METRICS[shipped.weights_version] = shipped
-            found = shipped if shipped.weights_version == weights.version else None
-        _METRICS.setdefault(weights.version, found)
-    return _METRICS[weights.version]
+            found = shipped if shipped.weights_version == version else None
+        _METRICS.setdefault(version, found)
+    return _METRICS[version]
 
 
 def standardised(feats, mirrored, usable, weights: EngineWeights) -> np.ndarray | None:

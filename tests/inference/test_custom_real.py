@@ -122,3 +122,13 @@ def test_cli_custom_train_refuses_an_empty_folder_or_a_built_in_label(tmp_path, 
     (tmp_path / "videos_train" / "squat" / "a.mp4").write_bytes(b"")
     assert main(["custom", "train", str(tmp_path), "--out", str(tmp_path / "m")]) == 2
     assert "clash with built-in" in capsys.readouterr().err
+
+
+def test_the_shipped_metric_serves_the_full_and_the_live_weights():
+    from inference.custom import metric_for
+
+    weights = load_weights()
+    metric = metric_for(weights)
+    assert metric is not None and metric.weights_version == weights.version
+    assert metric_for(weights.for_live) is metric
+    assert set(metric.builtin_labels) <= set(weights.exercises)
