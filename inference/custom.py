@@ -39,7 +39,7 @@ from . import bout_classifier
 from .counting import MAX_PERIOD_S, MIN_PERIOD_S, RepPrior, count_reps, dominant_signal
 from .errors import InferenceError
 from .features import mirror, sequence_features
-from .heads import UNKNOWN, EngineWeights, frame_probabilities, load_weights
+from .heads import LIVE_SUFFIX, UNKNOWN, EngineWeights, frame_probabilities, load_weights
 from .landmarks import LandmarkSequence
 from .postprocess import MIN_BOUT_S, Segment, merge_adjacent
 
@@ -70,6 +70,19 @@ MIN_EXAMPLE_S = 1.0
 
 class CustomExampleError(InferenceError, ValueError):
     """An example that cannot teach anything: outside its video, too short, no person."""
+
+
+def _npz_bytes(meta: dict, **arrays) -> bytes:
+    """Arrays and JSON metadata as one compressed npz (no pickle)."""
+    buf = io.BytesIO()
+    encoded = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)
+    np.savez_compressed(buf, meta=encoded, **arrays)
+    return buf.getvalue()
+
+
+def _npz_load(data: bytes) -> tuple[dict, np.lib.npyio.NpzFile]:
+    z = np.load(io.BytesIO(data), allow_pickle=False)
+    return json.loads(bytes(z["meta"]).decode()), z
 
 
 @dataclass
@@ -125,19 +138,15 @@ class CustomModel:
             "examples_used": self.examples_used,
             "weights_version": self.weights_version,
         }
-        buf = io.BytesIO()
-        np.savez_compressed(
-            buf,
-            meta=np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8),
+        return _npz_bytes(
+            meta,
             prototypes=self.prototypes.astype(np.float16),
             scales=self.scales.astype(np.float32),
         )
-        return buf.getvalue()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> CustomModel:
-        z = np.load(io.BytesIO(data), allow_pickle=False)
-        meta = json.loads(bytes(z["meta"]).decode())
+        meta, z = _npz_load(data)
         return cls(
             exercises=[CustomExercise(**e) for e in meta["exercises"]],
             prototypes=z["prototypes"].astype(np.float32),
@@ -172,24 +181,21 @@ class EmbeddingMetric:
     builtin_labels: list[str]  # the exercise of each row of builtin_means
 
     def to_bytes(self) -> bytes:
-        buf = io.BytesIO()
-        np.savez_compressed(
-            buf,
-            weights_version=np.frombuffer(self.weights_version.encode(), dtype=np.uint8),
-            builtin_labels=np.frombuffer(json.dumps(self.builtin_labels).encode(), np.uint8),
+        meta = {"weights_version": self.weights_version, "builtin_labels": self.builtin_labels}
+        return _npz_bytes(
+            meta,
             whitener=self.whitener.astype(np.float16),
             builtin_means=self.builtin_means.astype(np.float16),
         )
-        return buf.getvalue()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> EmbeddingMetric:
-        z = np.load(io.BytesIO(data), allow_pickle=False)
+        meta, z = _npz_load(data)
         return cls(
-            bytes(z["weights_version"]).decode(),
+            meta["weights_version"],
             z["whitener"].astype(np.float32),
             z["builtin_means"].astype(np.float32),
-            json.loads(bytes(z["builtin_labels"]).decode()),
+            meta["builtin_labels"],
         )
 
     @property
@@ -230,15 +236,18 @@ def use_metric(metric: EmbeddingMetric) -> None:
 
 
 def metric_for(weights: EngineWeights) -> EmbeddingMetric | None:
-    """The metric fitted for these weights, or None (plain standardised distances)."""
-    if weights.version not in _METRICS:
+    """The metric fitted for these weights, or None (plain standardised distances). The
+    live estimates' weights (`EngineWeights.for_live`: the first window classifier only)
+    share their full weights' metric: the descriptor part is the same."""
+    version = weights.version.removesuffix(LIVE_SUFFIX)
+    if version not in _METRICS:
         found = None
         if METRIC_PATH.exists():
             shipped = EmbeddingMetric.from_bytes(METRIC_PATH.read_bytes())
             _METRICS[shipped.weights_version] = shipped
-            found = shipped if shipped.weights_version == weights.version else None
-        _METRICS.setdefault(weights.version, found)
-    return _METRICS[weights.version]
+            found = shipped if shipped.weights_version == version else None
+        _METRICS.setdefault(version, found)
+    return _METRICS[version]
 
 
 def standardised(feats, mirrored, usable, weights: EngineWeights) -> np.ndarray | None:
@@ -294,19 +303,6 @@ def embedding(
     return np.concatenate(parts).astype(np.float32)
 
 
-def crop(seq: LandmarkSequence, a: int, b: int) -> LandmarkSequence:
-    """Frames [a, b) of a sequence."""
-    return LandmarkSequence(
-        seq.fps,
-        seq.image[a:b],
-        seq.visibility[a:b],
-        seq.world[a:b],
-        seq.present[a:b],
-        seq.frame_size,
-        (b - a) / seq.fps,
-    )
-
-
 @dataclass
 class Stretch:
     """One example stretch, ready to learn from: its frames' features and embedding."""
@@ -340,7 +336,7 @@ def stretch(seq: LandmarkSequence, start_s: float, end_s: float, weights: Engine
         raise CustomExampleError(f"stretch {start_s}-{end_s} s is shorter than {MIN_EXAMPLE_S} s")
     pad = int(round(CONTEXT_S * seq.fps))
     lo, hi = max(0, a - pad), min(len(seq), b + pad)
-    part = crop(seq, lo, hi)
+    part = seq.between(lo, hi)
     feats, usable = sequence_features(part)
     mirrored, _ = sequence_features(mirror(part))
     probs = (

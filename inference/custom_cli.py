@@ -56,11 +56,10 @@ def cmd_custom_train(a) -> int:
         print(f"error: labels clash with built-in exercises: {', '.join(clash)}", file=sys.stderr)
         return 2
     holds = set(a.hold or [])
+    kinds = {lab: "hold" if lab in holds else "reps" for lab in train}
     exercises = [
-        CustomExercise(
-            lab, lab.replace("_", " "), k := "hold" if lab in holds else "reps", DEFAULT_MET[k]
-        )
-        for lab in train
+        CustomExercise(lab, lab.replace("_", " "), kind, DEFAULT_MET[kind])
+        for lab, kind in kinds.items()
     ]
     backbone = default_backbone()
     try:

@@ -30,6 +30,7 @@ STRIDE = 5  # frames between window starts at inference
 IDLE = "idle"  # internal class for rest / setup / transition time
 UNKNOWN = "unknown"
 DILATIONS = (1, 2, 4)  # of the window classifier's convolutions (training.model too)
+LIVE_SUFFIX = "-live"  # EngineWeights.for_live's version: the full weights' and this
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
@@ -113,7 +114,7 @@ class EngineWeights:
         prefixes = tuple(member_prefix(i) for i in range(len(members)))
         shared = {k: v for k, v in self.params.items() if not k.startswith(prefixes)}
         params = {**shared, **{member_prefix(0) + k: v for k, v in members[0].items()}}
-        return replace(self, params=params, version=f"{self.version}-live")
+        return replace(self, params=params, version=f"{self.version}{LIVE_SUFFIX}")
 
     @property
     def has_bout_classifier(self) -> bool:

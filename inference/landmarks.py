@@ -73,6 +73,18 @@ class LandmarkSequence:
                 image[i], vis[i], world[i], present[i] = f.image, f.visibility, f.world, True
         return cls(fps, image, vis, world, present, tuple(frame_size), float(duration_s))
 
+    def between(self, a: int, b: int) -> LandmarkSequence:
+        """Frames [a, b) as a sequence of their own (views, not copies)."""
+        return LandmarkSequence(
+            self.fps,
+            self.image[a:b],
+            self.visibility[a:b],
+            self.world[a:b],
+            self.present[a:b],
+            self.frame_size,
+            (b - a) / self.fps,
+        )
+
     def frame(self, i: int) -> PoseFrame | None:
         if not self.present[i]:
             return None

@@ -14,7 +14,7 @@ from inference import (
     recount_bout,
     train_custom,
 )
-from inference.custom import learn_prior, stretch
+from inference.custom import EmbeddingMetric, best_fit, fit_metric, learn_prior
 from tests.inference.synth_clips import alternating_sequence, squat_sequence
 
 SQUATS = CustomExercise("my_squat", "Goblet squat", "reps", 5.5)
@@ -81,15 +81,32 @@ def test_a_bout_fitting_a_custom_exercise_carries_its_slug_prior_and_met(tiny_we
     assert all(b.met >= 5.5 * 0.75 * 0.85 for b in mine)  # its MET, times intensity factors
 
 
-def test_custom_never_takes_a_bout_that_fits_it_badly(tiny_weights):
-    # taught squats; shown an alternating per-side movement
-    model = _one_squat_model(tiny_weights)
-    seq = alternating_sequence(n_cycles=6)
-    res = analyze_sequence(seq, weights=tiny_weights, custom=model)
-    other = analyze_sequence(seq, weights=tiny_weights)
-    fits = [model.fits(stretch(seq, 3.0, 18.0, tiny_weights).embedding)[0]]
-    if fits[0] < 0.5:
-        assert [b.exercise for b in res.bouts] == [b.exercise for b in other.bouts]
+def test_custom_never_takes_a_bout_nearer_a_built_in_exercise(tiny_weights, monkeypatch):
+    """The metric knows one built-in exercise, an alternating movement (at two tempos); a
+    custom exercise taught from squats takes squats, not the alternating movement."""
+    from inference import custom
+    from inference.features import mirror, sequence_features
+
+    def desc(seq):
+        f, u = sequence_features(seq)
+        m, _ = sequence_features(mirror(seq))
+        return custom.standardised(f[30:-30], m[30:-30], u[30:-30], tiny_weights)
+
+    x = [
+        desc(alternating_sequence(n_cycles=6, period_s=p, seed=s)) for s in range(4) for p in (2, 3)
+    ]
+    metric = fit_metric(np.stack(x), np.array(["alt"] * len(x)), tiny_weights.version)
+    monkeypatch.setitem(custom._METRICS, tiny_weights.version, metric)
+    seq, _ = squat_sequence()
+    # the whole clip as the example (rest included), as the analysis sees its bout
+    example = CustomExample("my_squat", seq, 0.0, seq.duration_s)
+    model = train_custom([SQUATS], [example], weights=tiny_weights)
+    alt = analyze_sequence(
+        alternating_sequence(n_cycles=6, seed=9), weights=tiny_weights, custom=model
+    )
+    assert "my_squat" not in {b.exercise for b in alt.bouts}
+    squats = analyze_sequence(_squats(seed=9)[0], weights=tiny_weights, custom=model)
+    assert "my_squat" in {b.exercise for b in squats.bouts}
 
 
 def test_two_custom_exercises_each_win_their_own_bouts(tiny_weights):
@@ -219,3 +236,28 @@ def test_streaming_with_custom_equals_batch(tiny_weights):
     assert len(kept) == len(seq)
     batch = analyze_sequence(seq, weights=tiny_weights, custom=model)
     assert sa.finish().to_dict()["bouts"] == batch.to_dict()["bouts"]
+
+
+def test_metric_whitens_the_spread_within_an_exercise_and_round_trips():
+    rng = np.random.default_rng(0)
+    scale = np.array([5.0, 1.0, 0.2])
+    x = np.concatenate([rng.normal(m, 1, (200, 3)) * scale for m in (0.0, 3.0)])
+    y = np.array(["a"] * 200 + ["b"] * 200)
+    metric = fit_metric(x, y, "v1", shrink=0.0)
+    within = np.concatenate([x[y == c] - x[y == c].mean(axis=0) for c in "ab"]) @ metric.whitener
+    np.testing.assert_allclose(within.std(axis=0), 1.0, atol=0.1)
+    back = EmbeddingMetric.from_bytes(metric.to_bytes())
+    assert back.weights_version == "v1" and back.builtin_labels == ["a", "b"]
+    np.testing.assert_allclose(back.whitener, metric.whitener, rtol=1e-2, atol=1e-3)
+
+
+def test_a_bout_nearer_a_built_in_exercise_is_not_taken():
+    dims = 4
+    metric = EmbeddingMetric("v", np.eye(dims, dtype=np.float32), np.zeros((1, dims)), ["x"])
+    proto = np.array([[2.0, 2.0, 2.0, 2.0, 0.0, 0.0]], np.float32)  # + 2 posterior numbers
+    model = CustomModel([SQUATS], proto, np.array([10.0], np.float32))
+    near_builtin = np.array([0.2, 0.2, 0.2, 0.2, 0.0, 0.0], np.float32)
+    near_custom = np.array([1.9, 1.9, 1.9, 1.9, 0.0, 0.0], np.float32)
+    assert best_fit(model, near_builtin)[0] == "my_squat"  # without the metric: fits well
+    assert best_fit(model, near_builtin, metric) == (None, 0.0)
+    assert best_fit(model, near_custom, metric)[0] == "my_squat"

@@ -89,3 +89,46 @@ def test_analyze_video_keeps_the_landmarks_it_analysed(dataset):
     again = analyze_sequence(LandmarkSequence.from_bytes(seq.to_bytes()))
     assert [b.exercise for b in again.bouts] == [b.exercise for b in result.bouts]
     assert analyze_sequence(seq).to_dict() == result.to_dict()
+
+
+def _link(folder: Path, video: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / video.name).symlink_to(video)
+
+
+def test_cli_custom_train_then_analyze(dataset, tmp_path, capsys):
+    from inference.cli import main
+
+    videos = dataset / "videos" / "jumping_jack"
+    for name in ("ahmedlila__3-count-jumping-jacks.mp4", "apurvo2004__jumping-jacks.mp4"):
+        _link(tmp_path / "videos_train" / "my_jacks", videos / name)
+    _link(tmp_path / "videos_valid" / "my_jacks", videos / "ayezanawall__sample-jumping-jacks.mp4")
+    out = tmp_path / "model.bin"
+    assert main(["custom", "train", str(tmp_path), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "validation accuracy:" in printed and "trained 1 exercises from 2 examples" in printed
+    model = CustomModel.from_bytes(out.read_bytes())
+    assert model.slugs == ["my_jacks"] and model.examples_used == 2
+    video = videos / "ayezanawall__sample-jumping-jacks.mp4"
+    assert main(["analyze", str(video), "--custom", str(out), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["bouts"]
+
+
+def test_cli_custom_train_refuses_an_empty_folder_or_a_built_in_label(tmp_path, capsys):
+    from inference.cli import main
+
+    assert main(["custom", "train", str(tmp_path), "--out", str(tmp_path / "m")]) == 2
+    (tmp_path / "videos_train" / "squat").mkdir(parents=True)
+    (tmp_path / "videos_train" / "squat" / "a.mp4").write_bytes(b"")
+    assert main(["custom", "train", str(tmp_path), "--out", str(tmp_path / "m")]) == 2
+    assert "clash with built-in" in capsys.readouterr().err
+
+
+def test_the_shipped_metric_serves_the_full_and_the_live_weights():
+    from inference.custom import metric_for
+
+    weights = load_weights()
+    metric = metric_for(weights)
+    assert metric is not None and metric.weights_version == weights.version
+    assert metric_for(weights.for_live) is metric
+    assert set(metric.builtin_labels) <= set(weights.exercises)
