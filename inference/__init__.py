@@ -18,6 +18,9 @@ from .analyzer import LiveState, StreamingAnalyzer, analyze_sequence, analyze_vi
 from .calories import STATIC_EXERCISES, BodyMetrics
 from .catalogue import exercise_catalogue
 from .custom import (
+    DEFAULT_MET as CUSTOM_DEFAULT_MET,
+)
+from .custom import (
     CustomExample,
     CustomExampleError,
     CustomExercise,
@@ -33,6 +36,7 @@ from .result import AnalysisResult, Bout
 
 __all__ = [
     "ANALYSIS_FPS",
+    "CUSTOM_DEFAULT_MET",
     "MAX_SIDE",
     "N_LANDMARKS",
     "STATIC_EXERCISES",
