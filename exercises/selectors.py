@@ -6,7 +6,6 @@ from exercises.models import (
     CustomExercise,
     ExampleStatus,
     ExerciseExample,
-    ExerciseKind,
     ExerciseModel,
 )
 from users.models import User
@@ -36,11 +35,11 @@ def compendium_met(code: str) -> float | None:
 
 
 def default_met(kind: str) -> float:
-    """A custom exercise's MET when its owner gives neither a MET nor a Compendium code:
-    what coach uses for an exercise it was not taught (`unknown`), or for a plank if held."""
-    slug = "plank" if kind == ExerciseKind.HOLD else UNKNOWN
-    row = builtin_exercise(slug) or builtin_exercise(UNKNOWN)
-    return row["met"]
+    """A custom exercise's MET when its owner gives neither a MET nor a Compendium code: the
+    engine's default for its kind (light or moderate calisthenics)."""
+    from inference import CUSTOM_DEFAULT_MET
+
+    return CUSTOM_DEFAULT_MET[kind]
 
 
 def custom_exercise_list(*, user: User) -> QuerySet[CustomExercise]:

@@ -121,7 +121,7 @@ class CustomExerciseCreateSerializer(serializers.Serializer):
         allow_blank=True,
         max_length=8,
         help_text="A Compendium of Physical Activities code the catalogue lists; without it "
-        "or `met`, the MET of an untaught exercise (reps) or of a plank (hold).",
+        "or `met`, the MET of moderate calisthenics (reps) or light calisthenics (hold).",
     )
 
 

@@ -31,11 +31,11 @@ def test_create_makes_a_slug_and_schedules_training(
 
 
 def test_met_defaults_by_kind_or_comes_from_a_compendium_code(api):
-    from inference import exercise_catalogue
+    from inference import CUSTOM_DEFAULT_MET, exercise_catalogue
 
     catalogue = {r["exercise"]: r for r in exercise_catalogue()}
-    assert create(api, name="Wall sit", measure="hold").json()["met"] == catalogue["plank"]["met"]
-    assert create(api, name="Odd lift").json()["met"] == catalogue["unknown"]["met"]
+    assert create(api, name="Wall sit", measure="hold").json()["met"] == CUSTOM_DEFAULT_MET["hold"]
+    assert create(api, name="Odd lift").json()["met"] == CUSTOM_DEFAULT_MET["reps"]
     squat = catalogue["squat"]
     by_code = create(api, name="Goblet squat", compendium_code=squat["compendium_code"]).json()
     assert by_code["met"] == squat["met"]
