@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/v1/", include("users.urls")),
     path("api/v1/", include("workouts.urls")),
     path("api/v1/", include("notifications.urls")),
+    path("api/v1/", include("exercises.urls")),
     # The web dashboard: a single-page app that owns every URL under /app/.
     path("", RedirectView.as_view(url="/app/", permanent=False)),
     re_path(r"^app/(?P<path>.*)$", dashboard, name="dashboard"),

@@ -17,20 +17,36 @@ from . import live_state
 from .analyzer import LiveState, StreamingAnalyzer, analyze_sequence, analyze_video
 from .calories import STATIC_EXERCISES, BodyMetrics
 from .catalogue import exercise_catalogue
+from .custom import (
+    DEFAULT_MET as CUSTOM_DEFAULT_MET,
+)
+from .custom import (
+    CustomExample,
+    CustomExampleError,
+    CustomExercise,
+    CustomModel,
+    train_custom,
+)
 from .decode import ANALYSIS_FPS, MAX_SIDE, FrameStream, probe
 from .errors import InferenceError, ModelNotTrainedError, VideoDecodeError
 from .landmarks import LandmarkSequence
 from .pose import N_LANDMARKS, PoseBackbone, PoseFrame, default_backbone
+from .recount import recount_bout
 from .result import AnalysisResult, Bout
 
 __all__ = [
     "ANALYSIS_FPS",
+    "CUSTOM_DEFAULT_MET",
     "MAX_SIDE",
     "N_LANDMARKS",
     "STATIC_EXERCISES",
     "AnalysisResult",
     "Bout",
     "BodyMetrics",
+    "CustomExample",
+    "CustomExampleError",
+    "CustomExercise",
+    "CustomModel",
     "FrameStream",
     "InferenceError",
     "LandmarkSequence",
@@ -46,4 +62,6 @@ __all__ = [
     "exercise_catalogue",
     "live_state",
     "probe",
+    "recount_bout",
+    "train_custom",
 ]

@@ -17,7 +17,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from . import bout_classifier, calories, confidence, live
+from . import custom as custom_exercises
 from .calories import BodyMetrics
+from .custom import CustomModel
 from .decode import ANALYSIS_FPS
 from .features import mirror, sequence_features, settled_frames
 from .heads import EngineWeights, MemoView, WindowMemo, frame_probabilities, load_weights
@@ -36,7 +38,7 @@ from .result import AnalysisResult, BodyMetricsUsed, ModelInfo, Totals
 MODEL_NAME = "coach-skeleton-tcn"
 
 
-def _body(body) -> tuple[dict, list[str]]:
+def body_metrics(body) -> tuple[dict, list[str]]:
     if body is None:
         body = BodyMetrics()
     elif isinstance(body, dict):
@@ -61,25 +63,33 @@ def _bout_probs(weights: EngineWeights, feats, mirrored, usable):
     return probs
 
 
-def analyze_sequence(
+@dataclass
+class Classified:
+    """The first half of an analysis: features, the window classifier's per-frame
+    probabilities and the built-in bouts (segmentation and kinematic checks), before
+    custom exercises, counting and calories (`analyze_sequence` = `classify` + `finish`;
+    the few-shot evaluation classifies a clip once and finishes it with many custom
+    models)."""
+
+    seq: LandmarkSequence
+    weights: EngineWeights
+    feats: np.ndarray
+    mirrored: np.ndarray
+    usable: np.ndarray
+    probs: np.ndarray
+    segments: list
+    live: bool = False  # a live refresh: no confidences (live does not show them)
+
+
+def classify(
     seq: LandmarkSequence,
-    body=None,
     weights: EngineWeights | None = None,
-    backbone_name: str | None = None,
-    evidence: list | None = None,
     windows: WindowMemo | None = None,
     first_frame: int = 0,
-) -> AnalysisResult:
-    """Analyse landmarks on the analysis grid (the single analysis path of the engine).
-
-    `backbone_name`: the pose backbone that made the landmarks, named in the result's model
-    info; by default the default backbone (`pose.default_backbone_name()`). `evidence`: a
-    list that receives each bout's confidence evidence (`inference.confidence`), in order.
-    `windows`: the window classifier's memo of a live stream whose frame `first_frame` is
-    the sequence's first (live refreshes); it skips the confidences, which live does not show."""
-    backbone_name = backbone_name or default_backbone_name()
+) -> Classified:
+    """`windows`: the window classifier's memo of a live stream whose frame `first_frame` is
+    the sequence's first (live refreshes)."""
     weights = weights or load_weights()
-    body_used, defaulted = _body(body)
     feats, usable = sequence_features(seq)
     # Test-time augmentation: the mirror image is an equally valid view of the same motion
     # (the classifier was trained on both); averaging the two halves left/right bias.
@@ -95,13 +105,69 @@ def analyze_sequence(
         probs, usable, weights.labels, seq.fps, _bout_probs(weights, feats, mirrored, usable)
     )
     segs = refine_with_motion(segs, probs, feats, usable, weights.labels, seq.fps)
-    reps = stretch_repetitions(segs, feats, seq.fps, weights)
+    return Classified(seq, weights, feats, mirrored, usable, probs, segs, windows is not None)
+
+
+def analyze_sequence(
+    seq: LandmarkSequence,
+    body=None,
+    weights: EngineWeights | None = None,
+    backbone_name: str | None = None,
+    evidence: list | None = None,
+    custom: CustomModel | None = None,
+    windows: WindowMemo | None = None,
+    first_frame: int = 0,
+) -> AnalysisResult:
+    """Analyse landmarks on the analysis grid (the single analysis path of the engine).
+
+    `backbone_name`: the pose backbone that made the landmarks, named in the result's model
+    info; by default the default backbone (`pose.default_backbone_name()`). `evidence`: a
+    list that receives each bout's confidence evidence (`inference.confidence`), in order.
+    `custom`: a user's custom exercises (`train_custom`), named where they fit a bout better
+    than the built-in label, counted with their learned priors and their MET. `windows`:
+    the window classifier's memo of a live stream whose frame `first_frame` is the
+    sequence's first (live refreshes; they skip the confidences, which live does not show)."""
+    classified = classify(seq, weights, windows, first_frame)
+    return finish(classified, body, backbone_name, evidence, custom)
+
+
+def finish(
+    classified: Classified,
+    body=None,
+    backbone_name: str | None = None,
+    evidence: list | None = None,
+    custom: CustomModel | None = None,
+) -> AnalysisResult:
+    """The second half of `analyze_sequence`: custom exercises, repetitions, bouts,
+    confidences, calories and totals."""
+    c = classified
+    seq, weights, feats, usable, segs = c.seq, c.weights, c.feats, c.usable, c.segments
+    backbone_name = backbone_name or default_backbone_name()
+    body_used, defaulted = body_metrics(body)
+    static = calories.STATIC_EXERCISES
+    if custom is not None:
+        segs = custom_exercises.relabel(
+            segs, feats, c.mirrored, usable, c.probs, weights, custom, seq.fps
+        )
+        weights = custom_exercises.with_priors(weights, custom)
+        static = static | custom.static
+    reps = stretch_repetitions(segs, feats, seq.fps, weights, static)
     segs, reps = fit_to_repetitions(segs, reps, feats, seq.fps)
     bouts = [
-        make_bout(s, feats, usable, seq.fps, weights, body_used, r)
+        make_bout(
+            s,
+            feats,
+            usable,
+            seq.fps,
+            weights,
+            body_used,
+            r,
+            static,
+            custom_exercises.exercise_met(custom, s.label),
+        )
         for s, r in zip(segs, reps, strict=True)
     ]
-    calibration = confidence.load_calibration(weights.version) if windows is None else None
+    calibration = None if c.live else confidence.load_calibration(weights.version)
     if calibration is not None or evidence is not None:
         for s, b in zip(segs, bouts, strict=True):
             ev = confidence.bout_evidence(
@@ -110,9 +176,12 @@ def analyze_sequence(
             if evidence is not None:
                 evidence.append(ev)
             confidence.calibrated(b, ev, calibration)
+            if custom is not None and custom.exercise(s.label) is not None:
+                # the calibration speaks of built-in labels: a custom bout keeps its fit
+                b.confidence = round(s.confidence, 3)
     reps_by: dict[str, int] = {}
     for b in bouts:
-        if b.exercise not in calories.STATIC_EXERCISES:
+        if b.exercise not in static:
             reps_by[b.exercise] = reps_by.get(b.exercise, 0) + b.reps
     totals = Totals(
         kcal=round(sum(b.kcal for b in bouts), 2),
@@ -174,8 +243,10 @@ class StreamingAnalyzer:
         weights: EngineWeights | None = None,
         backbone: PoseBackbone | None = None,
         frame_size=(0, 0),
+        custom: CustomModel | None = None,
     ):
         self.body = body
+        self.custom = custom
         self.fps = float(fps)
         self._weights = weights
         self._backbone = backbone
@@ -246,7 +317,12 @@ class StreamingAnalyzer:
         now = self.frames / self.fps
         start = live.window_start(self.frames, self.fps)
         res = analyze_sequence(
-            self._sequence(start), self.body, self.weights, windows=self._windows, first_frame=start
+            self._sequence(start),
+            self.body,
+            self.weights,
+            custom=self.custom,
+            windows=self._windows,
+            first_frame=start,
         )
         self._windows.forget_before(start)
         self._tally = live.tally(self._tally, res, start / self.fps, now)
@@ -258,10 +334,23 @@ class StreamingAnalyzer:
             self._tally.kcal,
         )
 
+    def landmarks(self, duration_s: float | None = None) -> LandmarkSequence:
+        """Every frame pushed so far, as a sequence (a copy: the buffers keep growing)."""
+        seq = self._sequence(0, duration_s)
+        return replace(
+            seq,
+            image=seq.image.copy(),
+            visibility=seq.visibility.copy(),
+            world=seq.world.copy(),
+            present=seq.present.copy(),
+        )
+
     def finish(self, duration_s: float | None = None) -> AnalysisResult:
         """Final result: the batch analysis of every frame pushed."""
         name = getattr(self._backbone, "name", None)  # None: the default backbone's
-        return analyze_sequence(self._sequence(0, duration_s), self.body, self.weights, name)
+        return analyze_sequence(
+            self._sequence(0, duration_s), self.body, self.weights, name, custom=self.custom
+        )
 
     def close(self) -> None:
         if self._backbone is not None:
@@ -275,12 +364,18 @@ def analyze_video(
     backbone: PoseBackbone | None = None,
     weights: EngineWeights | None = None,
     timings: dict | None = None,
-) -> AnalysisResult:
-    """Analyse a video file. `progress(fraction)` is called as decoding advances."""
+    custom: CustomModel | None = None,
+    keep_landmarks: bool = False,
+):
+    """Analyse a video file. `progress(fraction)` is called as decoding advances.
+
+    Returns the AnalysisResult; with `keep_landmarks=True`, `(result, landmarks)`: the
+    LandmarkSequence it analysed, for storing (`LandmarkSequence.to_bytes`) so examples and
+    corrections later need no second pose run. `custom`: see `analyze_sequence`."""
     own = backbone is None
     backbone = backbone or default_backbone()
     video = PoseSlices(str(path), backbone)
-    analyzer = StreamingAnalyzer(body, video.fps, weights, backbone)
+    analyzer = StreamingAnalyzer(body, video.fps, weights, backbone, custom=custom)
     analyzer.LIVE_EVERY_S = float("inf")  # no live estimates needed in batch mode
     expected = max(1, int(video.info.duration_s * video.fps))
     t0 = time.perf_counter()
@@ -298,4 +393,6 @@ def analyze_video(
         progress(1.0)
     if timings is not None:
         timings["wall_s"] = time.perf_counter() - t0
+    if keep_landmarks:
+        return result, analyzer.landmarks(video.duration_s)
     return result

@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import sys
+from pathlib import Path
 
 
 @contextlib.contextmanager
@@ -112,9 +113,14 @@ def cmd_analyze(a) -> int:
         info = probe(a.video)
         show_progress = not a.json and info.duration_s > 10 and sys.stderr.isatty() or a.progress
         progress = ProgressBar(sys.stderr) if show_progress and not a.json else None
+        custom = None
+        if a.custom:
+            from .custom import CustomModel
+
+            custom = CustomModel.from_bytes(Path(a.custom).read_bytes())
         with stdout_to_stderr(), quiet_stderr(progress is None):
-            res = analyze_video(a.video, body=body, progress=progress)
-    except InferenceError as e:
+            res = analyze_video(a.video, body=body, progress=progress, custom=custom)
+    except (InferenceError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     if a.json:
@@ -151,15 +157,23 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--sex", help="male or female")
     an.add_argument("--json", action="store_true", help="print only the result JSON on stdout")
     an.add_argument("--progress", action="store_true", help="always show the progress bar")
+    an.add_argument(
+        "--custom", metavar="FILE", help="custom exercises (`custom train --out FILE`) to name too"
+    )
     an.set_defaults(fn=cmd_analyze)
     ex = sub.add_parser("exercises", help="list the exercise vocabulary with MET values")
     ex.add_argument("--json", action="store_true")
     ex.set_defaults(fn=cmd_exercises)
+    custom = sub.add_parser("custom", help="custom exercises taught from a few examples")
+    custom_sub = custom.add_subparsers(dest="custom_cmd", required=True)
+    from .custom_cli import add_train_command
+
+    add_train_command(custom_sub)
     # The one import of the training package from the runtime (light: no torch until a
     # training command runs).
     from .training.cli import add_commands
 
-    add_commands(sub)
+    add_commands(sub, custom_sub)
     return p
 
 

@@ -37,7 +37,7 @@ def refreshed(
     frames = window_start + len(window)
     start = max(window_start, live.window_start(frames, window.fps))
     result = analyze_sequence(
-        window.since(start - window_start),
+        window.between(start - window_start, len(window)),
         body,
         load_weights(),
         windows=memo if memo is not None else WindowMemo(),

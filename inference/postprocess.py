@@ -268,7 +268,11 @@ def range_of_motion(feats: np.ndarray) -> float:
 
 
 def stretch_repetitions(
-    segs: list[Segment], feats: np.ndarray, fps: float, weights: EngineWeights
+    segs: list[Segment],
+    feats: np.ndarray,
+    fps: float,
+    weights: EngineWeights,
+    static: set[str] | None = None,
 ) -> list[list[tuple[int, int]] | None]:
     """Repetitions (absolute frame spans) of each moving segment, counted over the whole
     run of back-to-back moving segments it belongs to and given to the segment holding
@@ -280,13 +284,14 @@ def stretch_repetitions(
     segment. Two long segments side by side are different stretches of movement (idle
     time called an exercise, then the exercise; two exercises): one run would make the
     signal of one set the period and the thresholds of the other, so they are counted
-    apart."""
+    apart. `static`: the held exercises (calories.STATIC_EXERCISES by default; custom
+    held exercises join them)."""
 
     def long(seg: Segment) -> bool:
         return seg.end - seg.start >= RUN_SPLIT_S * fps
 
     out: list[list[tuple[int, int]] | None] = [None] * len(segs)
-    static = calories.STATIC_EXERCISES
+    static = calories.STATIC_EXERCISES if static is None else static
     i = 0
     while i < len(segs):
         if segs[i].label in static:
@@ -365,13 +370,19 @@ def make_bout(
     weights: EngineWeights,
     body: dict,
     rep_frames: list[tuple[int, int]] | None = None,
+    static: set[str] | None = None,
+    base_met: float | None = None,
 ) -> Bout:
     """One bout; `rep_frames` (absolute frames, from stretch_repetitions): its repetitions,
-    counted here from its own frames when not given."""
+    counted here from its own frames when not given. `static` (held exercises) and
+    `base_met` default to the built-in exercises' (calories); custom exercises bring their
+    own."""
     f = feats[seg.start : seg.end]
     duration = (seg.end - seg.start) / fps
-    base_met, _code = calories.exercise_met(seg.label)
-    if seg.label in calories.STATIC_EXERCISES:
+    if base_met is None:
+        base_met, _code = calories.exercise_met(seg.label)
+    static = calories.STATIC_EXERCISES if static is None else static
+    if seg.label in static:
         reps, rep_times, hold = 0, [], hold_seconds(f, usable[seg.start : seg.end], fps)
         met = base_met
     else:

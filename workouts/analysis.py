@@ -8,6 +8,7 @@ from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 from workouts import selectors, services, thumbnails
 from workouts.models import WorkoutSession
@@ -109,6 +110,14 @@ def run_engine(session: WorkoutSession, analyze):
     return None
 
 
+def custom_model_for(user):
+    """The user's own exercises as the engine takes them (inference.CustomModel), or None.
+    The app that keeps them names its loader in settings.WORKOUTS_CUSTOM_MODEL (taking
+    `user=`), so workouts never imports it: that app builds on sessions and bouts."""
+    loader = getattr(settings, "WORKOUTS_CUSTOM_MODEL", "")
+    return import_string(loader)(user=user) if loader else None
+
+
 def run_session_analysis(*, session_id: int) -> str:
     """Analyses the session once. Safe to call again for the same id: a finished session is
     left alone and a rerun replaces the results of an interrupted one."""
@@ -127,21 +136,33 @@ def run_session_analysis(*, session_id: int) -> str:
         return "failed"
 
     body = selectors.body_metrics_at(user=session.user, at=session.started_at)
+    custom = custom_model_for(session.user)
 
     def analyze():
         with tempfile.TemporaryDirectory(prefix="coach-analysis-") as folder:
             path = _local_video_path(session, folder)
-            result = analyze_video(path, body=body, progress=ProgressReporter(session.id))
+            result, sequence = analyze_video(
+                path,
+                body=body,
+                progress=ProgressReporter(session.id),
+                custom=custom,
+                keep_landmarks=True,
+            )
             # While the file is at hand (a remote one is copied here once).
             result = result.to_dict()
-            return result, thumbnails.poster_jpeg(path, thumbnails.poster_time_s(result))
+            poster = thumbnails.poster_jpeg(path, thumbnails.poster_time_s(result))
+            return result, sequence, poster
 
     analysed = run_engine(session, analyze)
     if analysed is None:
         return "failed"
-    result, poster = analysed
+    result, sequence, poster = analysed
     stored = services.session_record_analysis(
-        session=session, result=result, body_metrics=body, poster=poster
+        session=session,
+        result=result,
+        body_metrics=body,
+        landmarks=sequence.to_bytes(),
+        poster=poster,
     )
     if not stored:
         return "skipped"  # the session was deleted while it was analysed

@@ -1,4 +1,4 @@
-"""Thin API views over workout sessions, and the exercise catalogue."""
+"""Thin API views over workout sessions."""
 
 from pathlib import PurePosixPath
 
@@ -11,9 +11,7 @@ from drf_standardized_errors.openapi_validation_errors import extend_validation_
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from coach.api.conditional import conditional_on_version
 from coach.api.errors import Conflict
@@ -27,7 +25,6 @@ from workouts.filters import SessionFilter
 from workouts.models import IN_FLIGHT_STATUSES, SessionSource, WorkoutSession
 from workouts.serializers import (
     FILE_TOO_LARGE_413,
-    ExerciseSerializer,
     SessionDetailSerializer,
     SessionSerializer,
     SessionUpdateSerializer,
@@ -331,23 +328,3 @@ class SessionReanalyseApi(OwnedSessionMixin, generics.GenericAPIView):
         except services.AnalysisConflict as conflict:
             raise Conflict(str(conflict))
         return Response(SessionDetailSerializer(session).data, status=status.HTTP_202_ACCEPTED)
-
-
-class ExerciseListApi(APIView):
-    # Public: the same for everyone, and what an app needs before its first log-in.
-
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-
-    @extend_schema(
-        tags=["exercises"],
-        auth=[],
-        summary="List the exercises coach recognises",
-        description="Every exercise slug that bouts can carry, with its display name, whether "
-        "it is counted in repetitions or held (`measure`), and the MET value and Compendium of "
-        "Physical Activities entry its calories use. `unknown` is an exercise coach was not "
-        "taught: its repetitions are still counted.",
-        responses=ExerciseSerializer(many=True),
-    )
-    def get(self, request):
-        return Response(ExerciseSerializer(selectors.exercise_list(), many=True).data)

@@ -36,6 +36,8 @@ def video_upload_path(session: "WorkoutSession", filename: str) -> str:
 def thumbnail_upload_path(session: "WorkoutSession", filename: str) -> str:
     # A new name for every poster: its URL carries the name, so clients may cache it.
     return f"thumbnails/{session.user_id}/{uuid.uuid4().hex}.jpg"
+def landmarks_upload_path(session: "WorkoutSession", filename: str) -> str:
+    return f"landmarks/{session.user_id}/{uuid.uuid4().hex}.bin"
 
 
 class WorkoutSession(models.Model):
@@ -83,6 +85,11 @@ class WorkoutSession(models.Model):
         null=True, blank=True, help_text="Body metrics the calories were computed with."
     )
     result = models.JSONField(null=True, blank=True, help_text="The engine's full result.")
+    # The landmarks the analysis ran on (inference.LandmarkSequence.to_bytes), kept so that
+    # a correction recounts a bout and an example is cut from it with no pose run. A file,
+    # not a column: an hour-long session's landmarks are megabytes. Empty for sessions
+    # analysed before they were kept.
+    landmarks = models.FileField(upload_to=landmarks_upload_path, blank=True, max_length=255)
 
     # Totals copied out of `result` so statistics are plain indexed aggregates.
     total_kcal = models.FloatField(default=0.0)
@@ -116,6 +123,21 @@ class WorkoutSession(models.Model):
     @property
     def has_video(self) -> bool:
         return bool(self.video) and self.video_deleted_at is None
+
+
+# The fields of a bout in the engine's result that its Bout row copies.
+BOUT_RESULT_FIELDS = (
+    "exercise",
+    "start_s",
+    "end_s",
+    "reps",
+    "rep_times_s",
+    "hold_s",
+    "met",
+    "kcal",
+    "confidence",
+    "count_confidence",
+)
 
 
 class Bout(models.Model):

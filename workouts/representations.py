@@ -78,6 +78,7 @@ def bout(row: dict) -> dict:
     """One bout of a session (BoutSerializer): repetition times are floats, as FloatField
     children make them."""
     return {
+        "id": row["id"],
         "exercise": row["exercise"],
         "start_s": float(row["start_s"]),
         "end_s": float(row["end_s"]),

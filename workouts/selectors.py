@@ -5,7 +5,6 @@ from datetime import datetime, timedelta
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from inference import exercise_catalogue
 from users.models import Sex, User
 from users.selectors import weight_at
 from workouts import representations
@@ -82,11 +81,6 @@ def videos_past_retention():
         video_deleted_at__isnull=True,
         status__in=(SessionStatus.DONE, SessionStatus.FAILED),
     ).exclude(video="")
-
-
-def exercise_list() -> list[dict]:
-    """The engine's exercise catalogue (slug, display name, reps or hold, MET, Compendium)."""
-    return exercise_catalogue()
 
 
 IDEMPOTENCY_WINDOW = timedelta(days=1)

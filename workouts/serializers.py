@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from coach.api.fields import AwareDateTimeField, StrictCharField, StrictModelSerializer
 from coach.api.openapi import file_too_large_response
-from workouts.models import Bout, WorkoutSession
+from workouts.models import BOUT_RESULT_FIELDS, Bout, WorkoutSession
 
 # The 413 of a direct or a resumable upload whose video is over WORKOUTS_MAX_UPLOAD_BYTES.
 FILE_TOO_LARGE_413 = file_too_large_response("FileTooLarge", "video")
@@ -18,18 +18,7 @@ class BoutSerializer(StrictModelSerializer):
 
     class Meta:
         model = Bout
-        fields = [
-            "exercise",
-            "start_s",
-            "end_s",
-            "reps",
-            "rep_times_s",
-            "hold_s",
-            "met",
-            "kcal",
-            "confidence",
-            "count_confidence",
-        ]
+        fields = ["id", *BOUT_RESULT_FIELDS]
         read_only_fields = fields
         extra_kwargs = {
             "confidence": {
@@ -146,14 +135,3 @@ class SessionUpdateSerializer(StrictModelSerializer):
     class Meta:
         model = WorkoutSession
         fields = ["title", "notes", "started_at"]
-
-
-class ExerciseSerializer(serializers.Serializer):
-    exercise = serializers.CharField(help_text="The slug bouts carry, e.g. `bicep_curl`.")
-    display_name = serializers.CharField()
-    measure = serializers.ChoiceField(
-        choices=["reps", "hold"], help_text="Counted in repetitions, or held for a time."
-    )
-    met = serializers.FloatField(help_text="Metabolic equivalent before intensity adjustment.")
-    compendium_code = serializers.CharField()
-    compendium_activity = serializers.CharField()

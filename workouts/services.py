@@ -17,12 +17,14 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from kombu.exceptions import OperationalError as KombuOperationalError
 from rest_framework.exceptions import AuthenticationFailed, Throttled
 
 from users.models import User
 from workouts import events, selectors
 from workouts.models import (
+    BOUT_RESULT_FIELDS,
     INCOMING_UPLOADS_FOLDER,
     Bout,
     ChunkedUpload,
@@ -31,7 +33,7 @@ from workouts.models import (
     WorkoutSession,
 )
 from workouts.tasks import analyze_session
-from workouts.uploads.video import VideoRejected, check_video
+from workouts.uploads.video import CheckedVideo, VideoRejected, check_video
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +162,18 @@ def _local_copy(uploaded) -> tuple[str, tempfile.TemporaryDirectory | None]:
     return str(path), folder
 
 
+def check_uploaded_video(video, *, max_duration_s: float) -> CheckedVideo:
+    """The upload checked by decoding it, or a 400 on field `video` saying why not."""
+    path, folder = _local_copy(video)
+    try:
+        return check_video(path, max_duration_s=max_duration_s)
+    except VideoRejected as rejected:
+        raise field_error("video", rejected.message, rejected.code)
+    finally:
+        if folder is not None:
+            folder.cleanup()
+
+
 def session_create_from_upload(
     *, user: User, video, title: str = "", notes: str = "", started_at=None, idempotency_key=""
 ) -> WorkoutSession:
@@ -172,14 +186,7 @@ def session_create_from_upload(
     if video.size > settings.WORKOUTS_MAX_UPLOAD_BYTES:
         raise file_too_large_error()
     ensure_capacity_for_analysis(user)  # fail fast, before decoding; re-checked under lock
-    path, folder = _local_copy(video)
-    try:
-        checked = check_video(path, max_duration_s=settings.WORKOUTS_MAX_DURATION_S)
-    except VideoRejected as rejected:
-        raise field_error("video", rejected.message, rejected.code)
-    finally:
-        if folder is not None:
-            folder.cleanup()
+    checked = check_uploaded_video(video, max_duration_s=settings.WORKOUTS_MAX_DURATION_S)
 
     session = WorkoutSession(
         user=user,
@@ -355,16 +362,25 @@ ANALYSIS_FIELDS = [
 
 @transaction.atomic
 def session_record_analysis(
-    *, session: WorkoutSession, result: dict, body_metrics: dict, poster: bytes | None = None
+    *,
+    session: WorkoutSession,
+    result: dict,
+    body_metrics: dict,
+    landmarks: bytes | None = None,
+    poster: bytes | None = None,
 ) -> bool:
     """Stores a finished analysis on the current row (re-read and locked: the user may have
     edited or deleted the session while it was analysed), with its poster frame (JPEG) when
-    one was made. Replaces earlier bouts, so running it twice leaves one copy. False when
-    the session is gone."""
+    one was made. Replaces earlier bouts, so running it twice leaves one copy. `landmarks`:
+    the analysed landmarks (LandmarkSequence.to_bytes), kept for corrections and examples.
+    False when the session is gone."""
     current = WorkoutSession.objects.select_for_update().filter(pk=session.pk).first()
     if current is None:
         return False
     fields = list(ANALYSIS_FIELDS)
+    if landmarks is not None:
+        _replace_landmarks(current, landmarks)
+        fields.append("landmarks")
     if poster:
         _replace_thumbnail(current, poster)
         fields.append("thumbnail")
@@ -375,17 +391,8 @@ def session_record_analysis(
             user_id=current.user_id,
             session_started_at=current.started_at,
             position=position,
-            exercise=bout["exercise"],
-            start_s=bout["start_s"],
-            end_s=bout["end_s"],
-            reps=bout["reps"],
-            rep_times_s=bout["rep_times_s"],
-            hold_s=bout["hold_s"],
-            met=bout["met"],
-            kcal=bout["kcal"],
-            confidence=bout["confidence"],
-            # Results stored before the engine gave it lack the key.
-            count_confidence=bout.get("count_confidence"),
+            # .get: results stored before the engine gave `count_confidence` lack the key.
+            **{name: bout.get(name) for name in BOUT_RESULT_FIELDS},
         )
         for position, bout in enumerate(result["bouts"])
     )
@@ -419,20 +426,84 @@ def session_store_thumbnail(*, session_id: int, poster: bytes) -> bool:
 
 
 def _replace_thumbnail(session: WorkoutSession, poster: bytes) -> None:
-    previous = session.thumbnail.name
-    storage = session.thumbnail.storage
+    # As _replace_landmarks: the old file goes once the row naming the new one commits.
+    delete_file_after_commit(session.thumbnail)
     session.thumbnail.save("poster.jpg", ContentFile(poster), save=False)
-    if previous:  # once the new one is committed (a rollback leaves an orphan, purged later)
-        transaction.on_commit(lambda: storage.delete(previous))
+
+
+def _replace_landmarks(session: WorkoutSession, landmarks: bytes) -> None:
+    # The new file is written first and the old one goes only once the row naming the new
+    # one commits; a rollback leaves an orphan that media_orphans_purge removes.
+    delete_file_after_commit(session.landmarks)
+    session.landmarks.save("landmarks.bin", ContentFile(landmarks), save=False)
+
+
+@transaction.atomic
+def session_keep_landmarks(*, session_id: int, landmarks: bytes) -> bool:
+    """Keeps landmarks made after the analysis (for a session analysed before they were
+    kept, by a pose run over its video) unless the session has some by now; True if kept."""
+    session = WorkoutSession.objects.select_for_update().filter(pk=session_id).first()
+    if session is None or session.landmarks:
+        return False
+    _replace_landmarks(session, landmarks)
+    session.save(update_fields=["landmarks"])  # not updated_at: no analysis changed
+    return True
+
+
+def session_landmarks_bytes(session: WorkoutSession) -> bytes | None:
+    """The stored landmarks of the session's last analysis; None when it has none."""
+    if not session.landmarks:
+        return None
+    with session.landmarks.open("rb") as stored:
+        return stored.read()
+
+
+@transaction.atomic
+def session_replace_bouts(*, session_id: int, bouts: dict[int, dict]) -> WorkoutSession | None:
+    """Replaces bouts of a finished session (by position, with the engine's bout fields: a
+    corrected exercise, its new count and calories) and brings the stored result and the
+    session's totals in line with them. None when the session is gone or not analysed."""
+    session = WorkoutSession.objects.select_for_update().filter(pk=session_id).first()
+    if session is None or session.status != SessionStatus.DONE or session.result is None:
+        return None
+    result = session.result
+    for position, fields in bouts.items():
+        result["bouts"][position] = {**result["bouts"][position], **fields}
+        Bout.objects.filter(session=session, position=position).update(
+            **{name: fields[name] for name in BOUT_RESULT_FIELDS if name in fields}
+        )
+    result["totals"] = _totals(result["bouts"])
+    session.result = result
+    session.total_kcal = result["totals"]["kcal"]
+    session.active_s = result["totals"]["active_s"]
+    session.total_reps = sum(result["totals"]["reps_by_exercise"].values())
+    session.save(update_fields=["result", "total_kcal", "active_s", "total_reps", "updated_at"])
+    return session
+
+
+def _totals(bouts: list[dict]) -> dict:
+    """A result's totals from its bouts, as the engine adds them up (holds count no reps)."""
+    reps_by_exercise: dict[str, int] = {}
+    for bout in bouts:
+        if bout["hold_s"] is None:
+            reps_by_exercise[bout["exercise"]] = (
+                reps_by_exercise.get(bout["exercise"], 0) + bout["reps"]
+            )
+    return {
+        "kcal": round(sum(b["kcal"] for b in bouts), 2),
+        "active_s": round(sum(b["end_s"] - b["start_s"] for b in bouts), 2),
+        "reps_by_exercise": reps_by_exercise,
+    }
 
 
 ORPHAN_AFTER = timedelta(days=1)
 
 
 def media_orphans_purge() -> int:
-    """Removes stored videos, posters and partial uploads that no row names, a day after
-    they were written (left by a crash between storing a file and committing its row, or in
-    the middle of receiving it); returns how many. A file younger than that may belong to a
+    """Removes stored videos, posters, landmarks and partial uploads that no row names (and
+    the files of other apps' folders, MEDIA_FOLDERS_NAMED_BY), a day after they were
+    written (left by a crash between storing a file and committing its row, or in the
+    middle of receiving it); returns how many. A file younger than that may belong to a
     transaction still open, or to an upload still arriving."""
     from django.core.files.storage import default_storage as storage
 
@@ -440,8 +511,15 @@ def media_orphans_purge() -> int:
     rows_naming = [
         ("videos", lambda name: WorkoutSession.objects.filter(video=name)),
         ("thumbnails", lambda name: WorkoutSession.objects.filter(thumbnail=name)),
+        ("landmarks", lambda name: WorkoutSession.objects.filter(landmarks=name)),
         ("uploads/partial", lambda name: ChunkedUpload.objects.filter(pk=_uuid_or_none(name))),
         (INCOMING_UPLOADS_FOLDER, lambda name: WorkoutSession.objects.none()),
+        # Other apps' folders (settings.MEDIA_FOLDERS_NAMED_BY: folder -> "module.function"
+        # giving the rows that name a file), so workouts never imports them.
+        *(
+            (folder, import_string(rows))
+            for folder, rows in getattr(settings, "MEDIA_FOLDERS_NAMED_BY", {}).items()
+        ),
     ]
     removed = 0
     for folder, rows in rows_naming:

@@ -19,6 +19,7 @@ from workouts.services import delete_file_after_commit
 def delete_session_video(sender, instance: WorkoutSession, **kwargs):
     delete_file_after_commit(instance.video)
     delete_file_after_commit(instance.thumbnail)
+    delete_file_after_commit(instance.landmarks)
     if instance.source == SessionSource.LIVE:  # and its kept frames, if it has any left
         session_id = instance.pk
         transaction.on_commit(lambda: live_video.discard_frames(session_id))

@@ -18,7 +18,6 @@ urlpatterns = [
         apis.SessionReanalyseApi.as_view(),
         name="session-reanalyse",
     ),
-    path("exercises/", apis.ExerciseListApi.as_view(), name="exercise-list"),
     path("uploads/", upload_apis.UploadCreateApi.as_view(), name="upload-create"),
     path(
         "uploads/<uuid:pk>/",

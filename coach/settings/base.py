@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "users",
     "workouts",
     "notifications",
+    "exercises",
 ]
 
 MIDDLEWARE = [
@@ -250,9 +251,13 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode401Enum": "coach.api.openapi.AuthenticationErrorCode.choices",
         "SexEnum": "users.models.Sex.choices",
         "UnitsEnum": "users.models.Units.choices",
-        # Two `status` fields: a session's keeps the name it had first.
+        # Several `status` and `source` fields: sessions keep the names they had first.
         "StatusEnum": "workouts.models.SessionStatus.choices",
+        "SourceEnum": "workouts.models.SessionSource.choices",
         "DeliveryStatusEnum": "notifications.models.DeliveryStatus.choices",
+        "ExampleStatusEnum": "exercises.models.ExampleStatus.choices",
+        "ExampleSourceEnum": "exercises.models.ExampleSource.choices",
+        "TrainingStatusEnum": "exercises.models.TrainingStatus.choices",
         # The `conflict` code of every 409 (resumable uploads, reanalysis): its first name.
         "UploadConflictResponseItemCodeEnum": ["conflict"],
     },
@@ -311,6 +316,7 @@ CELERY_IMPORTS = ["coach.tasks"]
 USER_EXPORT_SECTIONS = {
     "sessions": "workouts.exports.sessions_export_data",
     "webhooks": "notifications.exports.webhooks_export_data",
+    "exercises": "exercises.exports.exercises_export_data",
 }
 
 # --- Workouts
@@ -328,9 +334,26 @@ WORKOUTS_REQUEUE_PROCESSING_AFTER_S = env.int(
 )
 CELERY_TASK_ROUTES = {
     "workouts.analyse_session": {"queue": "analysis"},
+    "exercises.train_custom_model": {"queue": "analysis"},
     # Live chunks have their own queue: an hour-long upload must not hold them up.
     "workouts.live_chunk": {"queue": "live"},
 }
+# --- Custom exercises
+# The user's custom-exercise model the analysis passes to the engine (workouts.analysis).
+WORKOUTS_CUSTOM_MODEL = "exercises.selectors.custom_model_for_analysis"
+# A change to a user's examples trains their model this long after it, so a burst of
+# changes (examples added one after another) trains once.
+EXERCISES_TRAINING_DELAY_S = env.float("EXERCISES_TRAINING_DELAY_S", default=5.0)
+# An uploaded example video is a short clip of one exercise.
+EXERCISES_MAX_EXAMPLE_VIDEO_S = env.int("EXERCISES_MAX_EXAMPLE_VIDEO_S", default=120)
+EXERCISES_MAX_EXAMPLE_VIDEO_BYTES = env.int(
+    "EXERCISES_MAX_EXAMPLE_VIDEO_BYTES", default=200 * 1024**2
+)
+EXERCISES_MAX_PER_USER = env.int("EXERCISES_MAX_PER_USER", default=50)
+# Stored files of other apps that the hourly orphan sweep checks (workouts.services).
+MEDIA_FOLDERS_NAMED_BY = {"examples": "exercises.selectors.example_rows_naming"}
+EXERCISES_MAX_EXAMPLES = env.int("EXERCISES_MAX_EXAMPLES", default=50)
+
 # A live session nobody streams to for this long is stopped and analysed.
 LIVE_IDLE_TIMEOUT_S = env.int("LIVE_IDLE_TIMEOUT_S", default=15 * 60)
 CELERY_BEAT_SCHEDULE = {

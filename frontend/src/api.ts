@@ -70,7 +70,9 @@ export async function request<T>(
   body?: unknown,
 ): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  // A FormData body is sent as multipart (a file); the browser writes its Content-Type.
+  const isForm = body instanceof FormData;
+  if (body !== undefined && !isForm) headers["Content-Type"] = "application/json";
   if (!SAFE_METHODS.has(method)) headers["X-CSRFToken"] = await csrfToken();
   let response: Response;
   try {
@@ -78,7 +80,7 @@ export async function request<T>(
       method,
       headers,
       credentials: "same-origin",
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : isForm ? body : JSON.stringify(body),
     });
   } catch {
     throw new ApiError(0, [

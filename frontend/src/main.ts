@@ -2,6 +2,7 @@ import "./styles.css";
 
 import { setUnauthenticatedHandler } from "./api";
 import { errorBox, h, replace } from "./dom";
+import { exercisesPage } from "./pages/exercises";
 import { historyPage } from "./pages/history";
 import { livePage } from "./pages/live";
 import { loginPage, signupPage } from "./pages/auth";
@@ -22,6 +23,7 @@ route("/upload", "Upload a workout", uploadPage);
 route("/live", "Live workout", livePage);
 route("/sessions", "History", historyPage);
 route("/sessions/:id", "Workout", sessionPage);
+route("/exercises", "My exercises", exercisesPage);
 
 beforeEach((path) => {
   const isPublic = PUBLIC_PATHS.some((p) => path.startsWith(p));
@@ -54,6 +56,7 @@ function renderNav(): void {
       link(`${BASE}/sessions`, "History"),
       link(`${BASE}/upload`, "Upload"),
       link(`${BASE}/live`, "Live"),
+      link(`${BASE}/exercises`, "My exercises"),
       link(`${BASE}/profile`, "Profile"),
       h(
         "li",

@@ -51,6 +51,8 @@ export interface Session {
 }
 
 export interface Bout {
+  /** What a correction names (PATCH /api/v1/sessions/{id}/bouts/{bout_id}/). */
+  id: number;
   exercise: string;
   start_s: number;
   end_s: number;
@@ -99,4 +101,49 @@ export interface Streaks {
   longest_start: string | null;
   longest_end: string | null;
   last_workout_day: string | null;
+}
+
+/** One exercise of the catalogue: built-in, or one of the user's own (`custom`). */
+export interface Exercise {
+  exercise: string;
+  display_name: string;
+  measure: "reps" | "hold";
+  met: number;
+  compendium_code: string;
+  compendium_activity: string;
+  custom: boolean;
+}
+
+export interface Training {
+  status: "untrained" | "training" | "ready" | "failed";
+  failure_reason: string;
+  accuracy: number | null;
+  examples_used: number;
+  exercises: string[];
+  trained_at: string | null;
+}
+
+export interface CustomExercise {
+  exercise: string;
+  display_name: string;
+  measure: "reps" | "hold";
+  met: number;
+  compendium_code: string;
+  examples_count: number;
+  examples_ready: number;
+  training: Training;
+  created_at: string;
+}
+
+export interface Example {
+  id: number;
+  exercise: string;
+  source: "session" | "bout" | "correction" | "video";
+  session: number | null;
+  start_s: number;
+  end_s: number;
+  status: "pending" | "ready" | "failed";
+  error_message: string;
+  video_url: string | null;
+  created_at: string;
 }

@@ -50,9 +50,28 @@ def cmd_evaluate(a) -> int:
     return 0
 
 
-def add_commands(sub) -> None:
+def cmd_custom_evaluate(a) -> int:
+    from ..pose import quiet_native_logging
+
+    quiet_native_logging()
+    from .fewshot import fewshot_command
+
+    return fewshot_command(a)
+
+
+def add_commands(sub, custom_sub=None) -> None:
     """The `train` and `evaluate` subparsers (`--steps` and `--seed` default to
-    training.train's STEPS and SEED, looked up when the command runs)."""
+    training.train's STEPS and SEED, looked up when the command runs), and `custom
+    evaluate` under `custom_sub` (the few-shot protocol of training.fewshot)."""
+    if custom_sub is not None:
+        fe = custom_sub.add_parser(
+            "evaluate", help="few-shot evaluation of custom exercises on the clip manifest"
+        )
+        fe.add_argument("--manifest", default=str(DEFAULT_MANIFEST))
+        fe.add_argument("--steps", type=int, help="training steps of the held-out models")
+        fe.add_argument("--labels", help="comma-separated labels (default: fewshot.LABELS)")
+        fe.add_argument("--out", help="write every clip's figures here as JSON")
+        fe.set_defaults(fn=cmd_custom_evaluate)
     tr = sub.add_parser("train", help="train the shipped weights from a clip manifest")
     tr.add_argument("--manifest", default=str(DEFAULT_MANIFEST))
     tr.add_argument("--steps", type=int)

@@ -151,18 +151,6 @@ def _clean(seq: LandmarkSequence) -> LandmarkSequence:
     )
 
 
-def _slice(seq: LandmarkSequence, a: int, b: int) -> LandmarkSequence:
-    return LandmarkSequence(
-        seq.fps,
-        seq.image[a:b],
-        seq.visibility[a:b],
-        seq.world[a:b],
-        seq.present[a:b],
-        seq.frame_size,
-        (b - a) / seq.fps,
-    )
-
-
 def _ping_pong(seq: LandmarkSequence, n: int) -> LandmarkSequence:
     """Extend a short still stretch to n frames by playing it back and forth."""
     idx = np.arange(n) % max(1, 2 * len(seq) - 2)
@@ -538,14 +526,14 @@ def synthetic_clips(
         order = rng.permutation(len(stretches))
         for i in range(per_label):
             cid, a, b = stretches[order[i % len(stretches)]]
-            seq = _clean(_slice(seqs[cid], a, b))
+            seq = _clean(seqs[cid].between(a, b))
             n = int(rng.uniform(*r.seconds) * seq.fps)
             if r.source in ("standing", "prone", "supine"):
                 if len(seq) < n:
                     seq = _ping_pong(seq, n)
                 else:
                     s = int(rng.integers(0, len(seq) - n + 1))
-                    seq = _slice(seq, s, s + n)
+                    seq = seq.between(s, s + n)
             out = r.make(seq, rng)
             if out is not None:
                 yield r.label, cid, out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -299,11 +300,19 @@ def fit_bout_params(clips, labels, bout_set, seed=SEED) -> dict:
 
 
 def train_weights(
-    clips, seqs, labels=None, steps=STEPS, seed=SEED, log=print, prebuilt=None, bout_set=None
+    clips,
+    seqs,
+    labels=None,
+    steps=STEPS,
+    seed=SEED,
+    log=print,
+    prebuilt=None,
+    bout_set=None,
+    members=ENSEMBLE,
 ) -> EngineWeights:
     """Train on `clips`. `prebuilt` / `bout_set`: build_training_set() / build_bout_set()
     results over a superset of clips (cross-validation builds the augmented sets once and
-    selects each fold's clips)."""
+    selects each fold's clips). `members`: window classifiers in the ensemble."""
     labels = labels or (exercise_labels(clips) + [IDLE])
     t0 = time.perf_counter()
     if prebuilt is None:
@@ -319,7 +328,7 @@ def train_weights(
             f"({time.perf_counter() - t0:.0f}s)"
         )
     params = {}
-    for i in range(ENSEMBLE):
+    for i in range(members):
         model, mean, std = fit_classifier(
             feats,
             starts,
@@ -356,4 +365,11 @@ def train_command(manifest: str, out=None, steps=STEPS, log=print) -> EngineWeig
 
     w.save(out or WEIGHTS_PATH)
     log(f"wrote {out or WEIGHTS_PATH}")
+    from ..custom import METRIC_PATH
+    from .metric import metric_for_clips
+
+    saved = EngineWeights.load(out or WEIGHTS_PATH)  # its version names the file's bytes
+    metric_path = METRIC_PATH if out is None else Path(out).with_name(METRIC_PATH.name)
+    metric_path.write_bytes(metric_for_clips(clips, seqs, saved).to_bytes())
+    log(f"wrote {metric_path} (custom exercises' embedding metric)")
     return w

@@ -96,7 +96,8 @@ def test_every_429_documents_retry_after(schema):
 def test_public_operations_have_no_security_requirement(schema, path, method):
     assert "security" not in schema
     security = operation(schema, path, method).get("security")
-    assert not security or security == [{}]
+    # {}: anonymous requests are allowed (a signed-in one may see more, as the catalogue does).
+    assert not security or {} in security
 
 
 @pytest.mark.parametrize("component", ["Session", "SessionDetail"])

@@ -6,12 +6,18 @@ from datetime import UTC, datetime
 import pytest
 
 import inference
+from tests.engine_fakes import install_landmark_bytes, with_landmarks
 from tests.factories import WeightEntryFactory
 from tests.workouts.conftest import engine_result
 from workouts.analysis import run_session_analysis
 from workouts.models import Bout as StoredBout
 from workouts.models import SessionStatus
 from workouts.services import session_record_analysis
+
+
+@pytest.fixture(autouse=True)
+def landmark_bytes(monkeypatch):
+    install_landmark_bytes(monkeypatch)
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +94,7 @@ def test_missing_session_is_skipped(fake_engine):
     ],
 )
 def test_engine_errors_become_failed_sessions(monkeypatch, pending_session, error, code):
-    def broken(path, body=None, progress=None):
+    def broken(path, body=None, progress=None, **options):
         raise error
 
     monkeypatch.setattr(inference, "analyze_video", broken)
@@ -99,7 +105,7 @@ def test_engine_errors_become_failed_sessions(monkeypatch, pending_session, erro
 
 
 def test_unexpected_error_fails_the_session_and_is_raised(monkeypatch, pending_session):
-    def broken(path, body=None, progress=None):
+    def broken(path, body=None, progress=None, **options):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(inference, "analyze_video", broken)
@@ -122,12 +128,12 @@ def test_gives_up_after_repeated_worker_crashes(fake_engine, pending_session, se
 def test_edits_made_during_analysis_are_kept(monkeypatch, pending_session):
     from django.utils import timezone
 
-    def analyze_video(path, body=None, progress=None):
+    def analyze_video(path, body=None, progress=None, **options):
         # The user renames the workout and moves its start while the worker is busy.
         type(pending_session).objects.filter(pk=pending_session.pk).update(
             title="Renamed", started_at=datetime(2024, 6, 9, 7, tzinfo=UTC)
         )
-        return engine_result(body)
+        return with_landmarks(engine_result(body))
 
     monkeypatch.setattr(inference, "analyze_video", analyze_video)
     assert run_session_analysis(session_id=pending_session.id) == "done"
@@ -138,9 +144,9 @@ def test_edits_made_during_analysis_are_kept(monkeypatch, pending_session):
 
 
 def test_session_deleted_during_analysis_stays_deleted(monkeypatch, pending_session):
-    def analyze_video(path, body=None, progress=None):
+    def analyze_video(path, body=None, progress=None, **options):
         type(pending_session).objects.filter(pk=pending_session.pk).delete()
-        return engine_result(body)
+        return with_landmarks(engine_result(body))
 
     monkeypatch.setattr(inference, "analyze_video", analyze_video)
     assert run_session_analysis(session_id=pending_session.id) == "skipped"
@@ -149,7 +155,7 @@ def test_session_deleted_during_analysis_stays_deleted(monkeypatch, pending_sess
 
 
 def test_failure_after_deletion_does_not_crash(monkeypatch, pending_session):
-    def analyze_video(path, body=None, progress=None):
+    def analyze_video(path, body=None, progress=None, **options):
         type(pending_session).objects.filter(pk=pending_session.pk).delete()
         raise inference.VideoDecodeError("gone")
 

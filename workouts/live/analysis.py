@@ -8,6 +8,7 @@ from workouts import selectors, services
 from workouts.analysis import (
     ProgressReporter,
     begin_analysis,
+    custom_model_for,
     poster_of_stored_video,
     run_engine,
 )
@@ -43,8 +44,10 @@ def run_live_session_analysis(*, session_id: int) -> str:
     sequence = live_services.live_sequence(stream=stream)
     # Named after the backbone the live workers run (device landmarks follow its format).
     backbone_name = default_backbone().name
+    custom = custom_model_for(session.user)
     result = run_engine(
-        session, lambda: analyze_sequence(sequence, body, backbone_name=backbone_name)
+        session,
+        lambda: analyze_sequence(sequence, body, backbone_name=backbone_name, custom=custom),
     )
     if result is None:
         return "failed"
@@ -54,6 +57,10 @@ def run_live_session_analysis(*, session_id: int) -> str:
     stored_video = WorkoutSession.objects.filter(pk=session.pk).first()
     poster = poster_of_stored_video(stored_video, result) if stored_video else None
     stored = services.session_record_analysis(
-        session=session, result=result, body_metrics=body, poster=poster
+        session=session,
+        result=result,
+        body_metrics=body,
+        landmarks=sequence.to_bytes(),
+        poster=poster,
     )
     return "done" if stored else "skipped"

@@ -10,7 +10,7 @@ import { clock, countUncertain, dateTime, exerciseName, exerciseUncertain, kcal,
 import { PALETTE } from "../charts";
 import { BASE, navigate, type PageContext } from "../router";
 import { resultSummary } from "../summary";
-import type { Bout, SessionDetail } from "../types";
+import type { Bout, Exercise, SessionDetail } from "../types";
 import { asApiError } from "./auth";
 
 export async function sessionPage(main: HTMLElement, context: PageContext): Promise<void> {
@@ -86,7 +86,9 @@ function renderSession(main: HTMLElement, session: SessionDetail, context: PageC
       ),
       h("section", { "aria-labelledby": "tempo-h" }, h("h2", { id: "tempo-h" }, "Tempo"), tempoChart(session, context)),
     ),
-    boutTable(session, video),
+    boutTable(session, video, async () => {
+      renderSession(main, await api.get<SessionDetail>(`/api/v1/sessions/${session.id}/`), context);
+    }),
     editForm(session),
     actions(session, main, context),
   );
@@ -146,7 +148,7 @@ function colourFor(bouts: Bout[]): (exercise: string) => string {
   return (exercise) => PALETTE[names.indexOf(exercise) % PALETTE.length];
 }
 
-function boutTable(session: SessionDetail, video: HTMLVideoElement | null): HTMLElement {
+function boutTable(session: SessionDetail, video: HTMLVideoElement | null, reload: () => Promise<void>): HTMLElement {
   return h(
     "section",
     { "aria-labelledby": "bouts-h", class: "spaced" },
@@ -156,7 +158,7 @@ function boutTable(session: SessionDetail, video: HTMLVideoElement | null): HTML
       : h(
           "table",
           { class: "list", id: "bout-table" },
-          h("thead", {}, h("tr", {}, ["Exercise", "From", "To", "Reps", "Calories"].map((c) => h("th", { scope: "col" }, c)), h("th", { scope: "col", class: "wide-only" }, "Confidence"), h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Video")))),
+          h("thead", {}, h("tr", {}, ["Exercise", "From", "To", "Reps", "Calories"].map((c) => h("th", { scope: "col" }, c)), h("th", { scope: "col", class: "wide-only" }, "Confidence"), h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Video and correction")))),
           h(
             "tbody",
             {},
@@ -170,12 +172,76 @@ function boutTable(session: SessionDetail, video: HTMLVideoElement | null): HTML
                 h("td", { "data-reps": bout.reps }, bout.hold_s !== null ? `${clock(bout.hold_s)} held` : boutCount(bout)),
                 h("td", {}, kcal(bout.kcal)),
                 h("td", { class: "wide-only" }, `${Math.round(bout.confidence * 100)} %`),
-                h("td", {}, video ? h("button", { type: "button", class: "secondary small", onclick: () => seek(video, bout.start_s), "aria-label": `Play from ${clock(bout.start_s)}` }, "Play") : null),
+                h(
+                  "td",
+                  {},
+                  h(
+                    "div",
+                    { class: "bout-actions" },
+                    video ? h("button", { type: "button", class: "secondary small", onclick: () => seek(video, bout.start_s), "aria-label": `Play from ${clock(bout.start_s)}` }, "Play") : null,
+                    correctionButton(session, bout, reload),
+                  ),
+                ),
               ),
             ),
           ),
         ),
   );
+}
+
+/** "Not right? Change the exercise": a form under the bout's row that relabels it (built-in or
+ * one of the user's own exercises), after which the server recounts it and the page reloads. */
+function correctionButton(session: SessionDetail, bout: Bout, reload: () => Promise<void>): HTMLElement {
+  const open = h("button", { type: "button", class: "link-button correct-bout", "data-correct-bout": bout.id, "aria-expanded": "false" }, "Not right? Change the exercise");
+  open.addEventListener("click", async () => {
+    const row = open.closest("tr")!;
+    const existing = row.nextElementSibling;
+    if (existing?.classList.contains("correction-row")) {
+      existing.remove();
+      open.setAttribute("aria-expanded", "false");
+      return;
+    }
+    open.setAttribute("aria-expanded", "true");
+    const cell = h("td", { colspan: row.children.length }, loading("the exercises"));
+    row.after(h("tr", { class: "correction-row" }, cell));
+    try {
+      replace(cell, correctionForm(session, bout, await api.get<Exercise[]>("/api/v1/exercises/"), reload));
+    } catch (error) {
+      replace(cell, errorBox((error as Error).message));
+    }
+  });
+  return open;
+}
+
+function correctionForm(session: SessionDetail, bout: Bout, catalogue: Exercise[], reload: () => Promise<void>): HTMLElement {
+  const choices = catalogue.filter((e) => e.exercise !== bout.exercise);
+  const option = (e: Exercise) => h("option", { value: e.exercise }, e.display_name);
+  const select = h(
+    "select",
+    { name: "exercise", id: `correct-${bout.id}` },
+    h("optgroup", { label: "My exercises" }, choices.filter((e) => e.custom).map(option)),
+    h("optgroup", { label: "Built-in" }, choices.filter((e) => !e.custom).map(option)),
+  );
+  const keep = h("input", { type: "checkbox", name: "keep_as_example", checked: true, id: `keep-${bout.id}` });
+  const form = h(
+    "form",
+    { class: "inline-form", novalidate: true, id: `correction-${bout.id}` },
+    formError(),
+    field("The exercise is", select),
+    h("label", { for: keep.id, class: "check" }, keep, "Keep this bout as an example of my exercise"),
+    h("button", { type: "submit" }, "Change"),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearFormErrors(form);
+    try {
+      await api.patch(`/api/v1/sessions/${session.id}/bouts/${bout.id}/`, { exercise: select.value, keep_as_example: keep.checked });
+      await reload();
+    } catch (error) {
+      showFormErrors(form, asApiError(error));
+    }
+  });
+  return form;
 }
 
 /** Seconds per repetition, in order: a flat line is an even tempo, rising bars are fatigue. */

@@ -13,6 +13,7 @@ def test_the_catalogue_is_public_and_lists_every_exercise(anon_client):
     rows = response.json()
     slugs = [r["exercise"] for r in rows]
     assert slugs == [r["exercise"] for r in exercise_catalogue()]
+    assert not any(r["custom"] for r in rows)
     assert slugs[-1] == "unknown" and len(set(slugs)) == len(slugs)
     by_slug = {r["exercise"]: r for r in rows}
     assert by_slug["plank"]["measure"] == "hold"
@@ -23,6 +24,7 @@ def test_the_catalogue_is_public_and_lists_every_exercise(anon_client):
         "met": 3.5,
         "compendium_code": "02054",
         "compendium_activity": by_slug["bicep_curl"]["compendium_activity"],
+        "custom": False,
     }
 
 
@@ -36,3 +38,17 @@ def test_every_bout_label_the_engine_gives_is_in_the_catalogue(anon_client):
 def test_the_catalogue_polls_cheaply(anon_client):
     etag = anon_client.get(EXERCISES)["ETag"]
     assert anon_client.get(EXERCISES, HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+def test_signed_in_the_catalogue_adds_my_own_exercises_before_unknown(
+    api, client_for, other_user, engine
+):
+    created = api.post(EXERCISES, {"name": "Cossack squat", "measure": "reps"}, format="json")
+    assert created.status_code == 201, created.json()
+    rows = api.get(EXERCISES).json()
+    assert [r["exercise"] for r in rows][-2:] == ["cossack_squat", "unknown"]
+    own = rows[-2]
+    assert own["custom"] is True and own["display_name"] == "Cossack squat"
+    # Nobody else sees it: not another user, not an anonymous client.
+    others = [r["exercise"] for r in client_for(other_user).get(EXERCISES).json()]
+    assert "cossack_squat" not in others

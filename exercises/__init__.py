@@ -1,0 +1,1 @@
+"""Users' own exercises: custom exercises taught from examples, and bout corrections."""
