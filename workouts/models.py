@@ -36,6 +36,8 @@ def video_upload_path(session: "WorkoutSession", filename: str) -> str:
 def thumbnail_upload_path(session: "WorkoutSession", filename: str) -> str:
     # A new name for every poster: its URL carries the name, so clients may cache it.
     return f"thumbnails/{session.user_id}/{uuid.uuid4().hex}.jpg"
+
+
 def landmarks_upload_path(session: "WorkoutSession", filename: str) -> str:
     return f"landmarks/{session.user_id}/{uuid.uuid4().hex}.bin"
 

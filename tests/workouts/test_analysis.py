@@ -19,6 +19,7 @@ from workouts.services import session_record_analysis
 def landmark_bytes(monkeypatch):
     install_landmark_bytes(monkeypatch)
 
+
 pytestmark = pytest.mark.django_db
 
 
