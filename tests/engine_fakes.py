@@ -1,10 +1,8 @@
 """Stand-ins for the engine's custom-exercise functions (inference.train_custom,
-recount_bout, CustomModel, LandmarkSequence.to_bytes/from_bytes), for tests of the Django
-side that must not depend on what the engine learns. Where the engine provides a function,
-the real one is used unless a test asks for the stand-in; integration tests use the engine.
+recount_bout, CustomModel), for unit tests of the Django side that must not depend on what
+the engine learns; integration tests use the engine.
 """
 
-import io
 import json
 from dataclasses import dataclass, field
 
@@ -22,34 +20,6 @@ def still_sequence(duration_s: float, fps: float = 15.0) -> LandmarkSequence:
     world = np.zeros((n, 33, 3), np.float32)
     return LandmarkSequence(
         fps, image, np.ones((n, 33), np.float32), world, np.ones(n, bool), (640, 480), n / fps
-    )
-
-
-def _sequence_to_bytes(seq: LandmarkSequence) -> bytes:
-    out = io.BytesIO()
-    np.savez_compressed(
-        out,
-        fps=seq.fps,
-        image=seq.image,
-        visibility=seq.visibility,
-        world=seq.world,
-        present=seq.present,
-        frame_size=np.array(seq.frame_size),
-        duration_s=seq.duration_s,
-    )
-    return out.getvalue()
-
-
-def _sequence_from_bytes(data: bytes) -> LandmarkSequence:
-    z = np.load(io.BytesIO(data))
-    return LandmarkSequence(
-        float(z["fps"]),
-        z["image"],
-        z["visibility"],
-        z["world"],
-        z["present"].astype(bool),
-        tuple(int(v) for v in z["frame_size"]),
-        float(z["duration_s"]),
     )
 
 
@@ -131,9 +101,9 @@ class FakeEngine:
         return Bout(exercise, start_s, end_s, reps, times, None, met, met * duration / 60, 1.0, 0.8)
 
 
-def install(monkeypatch, *, replace_engine: bool = True) -> FakeEngine:
+def install(monkeypatch) -> FakeEngine:
     """Puts the stand-ins in `inference` (the engine's public face, where the Django side
-    imports them from): `replace_engine=False` keeps any the engine has."""
+    imports them from)."""
     fake = FakeEngine()
     stand_ins = {
         "CustomExercise": FakeCustomExercise,
@@ -143,19 +113,8 @@ def install(monkeypatch, *, replace_engine: bool = True) -> FakeEngine:
         "recount_bout": fake.recount_bout,
     }
     for name, stand_in in stand_ins.items():
-        if replace_engine or not hasattr(inference, name):
-            monkeypatch.setattr(inference, name, stand_in, raising=False)
-    install_landmark_bytes(monkeypatch)
+        monkeypatch.setattr(inference, name, stand_in)
     return fake
-
-
-def install_landmark_bytes(monkeypatch) -> None:
-    """LandmarkSequence.to_bytes/from_bytes where the engine has none yet."""
-    if not hasattr(LandmarkSequence, "to_bytes"):
-        monkeypatch.setattr(LandmarkSequence, "to_bytes", _sequence_to_bytes, raising=False)
-        monkeypatch.setattr(
-            LandmarkSequence, "from_bytes", staticmethod(_sequence_from_bytes), raising=False
-        )
 
 
 def with_landmarks(result, duration_s: float = 60.0):

@@ -7,7 +7,7 @@ import pytest
 import inference
 from inference.result import AnalysisResult, BodyMetricsUsed, Bout, ModelInfo, Totals
 from tests.datasets import dataset_dir
-from tests.engine_fakes import install_landmark_bytes, with_landmarks
+from tests.engine_fakes import with_landmarks
 from tests.factories import UserFactory
 from tests.videos import write_synthetic_video
 from tests.workouts.factories import WorkoutSessionFactory
@@ -70,7 +70,6 @@ def engine_result(body: dict, bouts: list[Bout] | None = None) -> AnalysisResult
 
 @pytest.fixture
 def fake_engine(monkeypatch):
-    install_landmark_bytes(monkeypatch)
     calls = []
 
     def analyze_video(path, body=None, progress=None, custom=None, keep_landmarks=False):

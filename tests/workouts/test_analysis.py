@@ -6,19 +6,13 @@ from datetime import UTC, datetime
 import pytest
 
 import inference
-from tests.engine_fakes import install_landmark_bytes, with_landmarks
+from tests.engine_fakes import with_landmarks
 from tests.factories import WeightEntryFactory
 from tests.workouts.conftest import engine_result
 from workouts.analysis import run_session_analysis
 from workouts.models import Bout as StoredBout
 from workouts.models import SessionStatus
 from workouts.services import session_record_analysis
-
-
-@pytest.fixture(autouse=True)
-def landmark_bytes(monkeypatch):
-    install_landmark_bytes(monkeypatch)
-
 
 pytestmark = pytest.mark.django_db
 
