@@ -6,6 +6,7 @@ dict between chunks (e.g. on a database row) and calls these functions, with the
 
 from . import live
 from .analyzer import analyze_sequence
+from .custom import CustomModel
 from .heads import WindowMemo, load_weights
 from .landmarks import LandmarkSequence
 
@@ -30,16 +31,19 @@ def refreshed(
     window_start: int,
     body: dict,
     memo: WindowMemo | None = None,
+    custom: CustomModel | None = None,
 ) -> dict:
     """A new state from the engine's view of `window` (grid frames from `window_start` to
     the newest one). `memo`: the stream's WindowMemo, kept by the caller between refreshes
-    where it can (it is only a cache)."""
+    where it can (it is only a cache). `custom`: the user's own exercises, as the saved
+    analysis will use them."""
     frames = window_start + len(window)
     start = max(window_start, live.window_start(frames, window.fps))
     result = analyze_sequence(
         window.between(start - window_start, len(window)),
         body,
         load_weights(),
+        custom=custom,
         windows=memo if memo is not None else WindowMemo(),
         first_frame=start,
     )

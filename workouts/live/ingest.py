@@ -21,6 +21,7 @@ from inference import (
     default_backbone,
     live_state,
 )
+from workouts.analysis import custom_model_for
 from workouts.live import services as live_services
 from workouts.live import video as live_video
 from workouts.live.protocol import (
@@ -48,6 +49,15 @@ class _SessionCache:
     # The window classifier's outputs of earlier refreshes (a refresh elsewhere in between
     # leaves it valid: stored frames never change).
     windows: live_state.WindowMemo = field(default_factory=live_state.WindowMemo)
+    # The user's own exercises, read once per stream on this worker (a model trained
+    # meanwhile reaches the saved analysis, which reads it at the stop).
+    custom: object | None = None
+    custom_read: bool = False
+
+    def custom_model(self, stream):
+        if not self.custom_read:
+            self.custom, self.custom_read = custom_model_for(stream.session.user), True
+        return self.custom
 
     def pose_model(self, stream) -> PoseBackbone:
         """The session's backbone, tracking from the newest stored frame on: when other
@@ -160,7 +170,12 @@ def ingest_batch(*, session_id: int, batch_id: int) -> dict:
         frames = added.stream.frames
         if len(window) and live_state.refresh_due(state, frames, ANALYSIS_FPS, final=final):
             state = live_state.refreshed(
-                state, window, frames - len(window), added.stream.body_metrics, cache.windows
+                state,
+                window,
+                frames - len(window),
+                added.stream.body_metrics,
+                cache.windows,
+                cache.custom_model(added.stream),
             )
         return state
 

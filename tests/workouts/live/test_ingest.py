@@ -283,3 +283,31 @@ def test_a_batch_beats_while_a_worker_works_on_it(live_session):
     assert live_services.live_batch_beats(batch_id=batch_id) == stopped
     LiveBatch.objects.filter(pk=batch_id).delete()  # analysed
     assert live_services.live_batch_beats(batch_id=batch_id) is None
+
+
+LOADED_FOR = []
+
+
+def a_users_model(*, user):
+    """Stands in for exercises.selectors.custom_model_for_analysis (settings)."""
+    LOADED_FOR.append(user.pk)
+    return f"model of {user.pk}"
+
+
+def test_the_live_view_uses_the_users_own_exercises(backbone, live_session, monkeypatch, settings):
+    """As the saved analysis does; read once per stream on a worker."""
+    from inference import live_state
+
+    settings.WORKOUTS_CUSTOM_MODEL = "tests.workouts.live.test_ingest.a_users_model"
+    LOADED_FOR.clear()
+    given, refreshed = [], live_state.refreshed
+
+    def recording(*args, **kwargs):
+        given.append(args[5] if len(args) > 5 else kwargs.get("custom"))
+        return refreshed(*args[:5])
+
+    monkeypatch.setattr(live_state, "refreshed", recording)
+    for first in (0, 12):
+        ingest(live_session, [frame_item(i / 10, grey_jpeg(100)) for i in range(first, first + 12)])
+    assert given == [f"model of {live_session.user_id}"] * 2
+    assert LOADED_FOR == [live_session.user_id]
