@@ -30,7 +30,6 @@ from workouts.live.protocol import (
     grid_slot,
     item_jpeg,
     pose_frame,
-    trimmed,
 )
 
 CACHED_SESSIONS = 8
@@ -142,7 +141,7 @@ def _window(cache: _SessionCache, added: live_services.Appended) -> LandmarkSequ
             stream=stream, from_frame=max(0, stream.frames - HORIZON_FRAMES)
         )
     if len(window) > HORIZON_FRAMES:
-        window = trimmed(window, len(window) - HORIZON_FRAMES)
+        window = window.between(len(window) - HORIZON_FRAMES, len(window))
     window.frame_size = (stream.frame_width, stream.frame_height)
     cache.window, cache.window_end = window, stream.frames
     return window

@@ -215,19 +215,6 @@ def sequence_from_packed(
     )
 
 
-def trimmed(seq: LandmarkSequence, skip: int) -> LandmarkSequence:
-    """`seq` without its first `skip` frames."""
-    return LandmarkSequence(
-        seq.fps,
-        seq.image[skip:],
-        seq.visibility[skip:],
-        seq.world[skip:],
-        seq.present[skip:],
-        seq.frame_size,
-        max(0, len(seq) - skip) / seq.fps,
-    )
-
-
 def appended(seq: LandmarkSequence, rows: list[PoseFrame | None]) -> LandmarkSequence:
     more = LandmarkSequence.from_frames(rows, seq.fps, seq.frame_size, 0.0)
     return LandmarkSequence(

@@ -22,7 +22,6 @@ from workouts.live.protocol import (
     pack_items,
     pack_rows,
     sequence_from_packed,
-    trimmed,
     unpack_items,
 )
 from workouts.models import (
@@ -328,7 +327,7 @@ def live_sequence(*, stream: LiveStream, from_frame: int = 0) -> LandmarkSequenc
     size = (stream.frame_width, stream.frame_height)
     sequence = sequence_from_packed([data for _, data in chunks], size)
     skip = from_frame - chunks[0][0] if chunks else 0
-    return trimmed(sequence, skip) if skip > 0 else sequence
+    return sequence.between(skip, len(sequence)) if skip > 0 else sequence
 
 
 def live_session_stop(*, session_id: int, connection: str | None = None) -> WorkoutSession | None:
