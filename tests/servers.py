@@ -81,3 +81,17 @@ def serving(command: list[str], *, env: dict, port: int, log: Path, ready_path="
             yield Server(url, process.pid)
         finally:
             stop_process(process)
+
+
+def start_redis(port: int) -> subprocess.Popen:
+    process = subprocess.Popen(
+        ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+         "--appendonly", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return process
+        time.sleep(0.05)
+    raise AssertionError("redis-server did not start")

@@ -2,10 +2,13 @@
 
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from users.models import ChangeStamp, User, WeightEntry
+
+_STAMPS = ChangeStamp._meta.db_table
 
 
 def weight_entry_list(*, user: User) -> QuerySet[WeightEntry]:
@@ -21,4 +24,9 @@ def weight_at(*, user: User, at: datetime | None = None) -> WeightEntry | None:
 def change_stamp(*, user: User) -> str | None:
     """The user's change stamp (users.change_stamps): read it before the data it covers.
     None only for a user the triggers have not seen, whose answers are then not cached."""
-    return ChangeStamp.objects.filter(user_id=user.pk).values_list("value", flat=True).first()
+    # Plain SQL: every conditional read asks this first, and building the ORM query cost
+    # more than running it.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT value FROM {_STAMPS} WHERE user_id = %s", [user.pk])
+        row = cursor.fetchone()
+    return row[0] if row else None

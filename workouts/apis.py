@@ -30,6 +30,7 @@ from workouts.serializers import (
     SessionUpdateSerializer,
     SessionUploadSerializer,
 )
+from workouts.stats.cache import cached_stats
 from workouts.uploads import direct
 
 TAG = "workout sessions"
@@ -70,8 +71,24 @@ class SessionListCreateApi(NonAtomicRequestsMixin, OwnedSessionMixin, generics.L
         "still work, and are what a list ordered by another field than `started_at` links.",
     )
     def get(self, request, *args, **kwargs):
-        version = change_stamp(user=request.user)
-        return conditional_on_version(request, version, lambda: self.list(request))
+        self.version = change_stamp(user=request.user)
+        return conditional_on_version(request, self.version, lambda: self.list(request))
+
+    def count_rows(self, sessions) -> int:
+        # The number changes only with the user's sessions, which renews their stamp: it is
+        # counted once per stamp and filter, not on every page.
+        filters = sorted(
+            (name, value)
+            for name, value in self.request.query_params.items()
+            if name not in ("cursor", "page", "page_size")
+        )
+        return cached_stats(
+            user=self.request.user,
+            version=self.version,
+            name="sessions-count",
+            params=tuple(filters),
+            compute=sessions.count,
+        )
 
     def list(self, request, *args, **kwargs):
         sessions = self.filter_queryset(self.get_queryset())

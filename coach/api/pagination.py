@@ -77,7 +77,9 @@ class KeysetOrPageNumberPagination(PageNumberPagination):
     breaking ties) links its next and previous pages by `?cursor=`, which names the row the
     page starts after: pages never repeat or skip rows while new ones arrive, and a deep page
     costs what the first does. `?page=N` answers as before (pages shift as rows are added),
-    and so does a list in another order. `count` is the whole list's length in both.
+    and so does a list in another order. `count` is the whole list's length in both; a view
+    with a `count_rows(queryset)` method gives it (a count kept while the data is unchanged)
+    instead of a COUNT query per page.
     """
 
     keyset_field = "started_at"
@@ -102,7 +104,10 @@ class KeysetOrPageNumberPagination(PageNumberPagination):
         if paged_by_number or descending is None:
             return super().paginate_queryset(queryset, request, view)
         cursor = Cursor.decode(cursor_text) if cursor_text is not None else None
-        return self._keyset_paginate(queryset, cursor, descending, self.get_page_size(request))
+        count_rows = getattr(view, "count_rows", lambda rows: rows.count())
+        return self._keyset_paginate(
+            queryset, cursor, descending, self.get_page_size(request), count_rows
+        )
 
     def _keyset_order(self, queryset) -> bool | None:
         """True for newest first (by the keyset field, then the primary key), False for the
@@ -117,7 +122,7 @@ class KeysetOrPageNumberPagination(PageNumberPagination):
             return False
         return None
 
-    def _keyset_paginate(self, queryset, cursor, descending, size) -> list:
+    def _keyset_paginate(self, queryset, cursor, descending, size, count_rows) -> list:
         field = queryset.model._meta.get_field(self.keyset_field)
         forward = cursor is None or cursor.forward
         # Reading backwards: the rows before the boundary, nearest first, then turned round.
@@ -133,7 +138,7 @@ class KeysetOrPageNumberPagination(PageNumberPagination):
         rows = list(rows[: size + 1])
         more = len(rows) > size
         rows = rows[:size] if forward else rows[:size][::-1]
-        count = queryset.count()
+        count = count_rows(queryset)
         if rows:
             first, last = self._boundary(rows[0], field.name), self._boundary(rows[-1], field.name)
             after_last, before_first = Cursor(True, *last), Cursor(False, *first)

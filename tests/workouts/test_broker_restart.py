@@ -5,8 +5,6 @@ lost analyses again. Every session ends done, each analysed once."""
 
 import contextlib
 import shutil
-import socket
-import subprocess
 import time
 from datetime import timedelta
 
@@ -14,7 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from tests.servers import free_port
+from tests.servers import free_port, start_redis
 from tests.workers import running_worker, stop_process
 from workouts.models import SessionStatus, WorkoutSession
 from workouts.services import session_create_from_upload, sessions_requeue_stuck
@@ -24,20 +22,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server"),
 ]
-
-
-def start_redis(port: int) -> subprocess.Popen:
-    process = subprocess.Popen(
-        ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-         "--appendonly", "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return process
-        time.sleep(0.05)
-    raise AssertionError("redis-server did not start")
 
 
 @contextlib.contextmanager

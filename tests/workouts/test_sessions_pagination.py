@@ -82,6 +82,19 @@ def test_filters_go_along(api, user, seven_sessions):
     assert [i for p in pages for i in ids(p)] == newest_first(seven_sessions[:5])
 
 
+def test_the_count_follows_every_change_and_filter(api, user, seven_sessions):
+    # The count is kept while the user's sessions are unchanged: it must never be stale.
+    for session in seven_sessions[:3]:
+        BoutFactory(session=session, exercise="lunge")
+    assert get(api, SESSIONS)["count"] == 7
+    assert get(api, SESSIONS, {"exercise": "lunge"})["count"] == 3
+    WorkoutSessionFactory(user=user, started_at=START + timedelta(days=20))
+    assert get(api, SESSIONS)["count"] == 8
+    seven_sessions[0].delete()
+    assert get(api, SESSIONS, {"page_size": 2})["count"] == 7
+    assert get(api, SESSIONS, {"exercise": "lunge"})["count"] == 2
+
+
 def test_a_page_emptied_meanwhile_links_back(api, user, seven_sessions):
     first = get(api, SESSIONS, {"page_size": 5})
     for session in seven_sessions[:2]:  # the two oldest, all the next page had
