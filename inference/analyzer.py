@@ -63,6 +63,20 @@ def _bout_probs(weights: EngineWeights, feats, mirrored, usable):
     return probs
 
 
+def _novelty(weights: EngineWeights, feats, mirrored, usable, seg) -> float | None:
+    """How unlike the taught bouts of the exercise it is named a bout looks
+    (`bout_classifier.novelty`, the nearer of the bout and its mirror image)."""
+    a, b = seg.start, seg.end
+    if not weights.has_bout_classifier or seg.label not in weights.labels:
+        return None
+    k = weights.labels.index(seg.label)
+    views = [bout_classifier.descriptor(f[a:b], usable[a:b]) for f in (feats, mirrored)]
+    if any(d is None for d in views):
+        return None
+    far = [bout_classifier.novelty(weights.params, d, k) for d in views]
+    return None if None in far else min(far)
+
+
 @dataclass
 class Classified:
     """The first half of an analysis: features, the window classifier's per-frame
@@ -171,8 +185,9 @@ def finish(
     if calibration is not None or evidence is not None:
         for s, b in zip(segs, bouts, strict=True):
             ev = confidence.bout_evidence(
-                b, s.start, s.end, feats, usable, seq.fps, weights.prior(s.label)
-            )
+                b, s.start, s.end, feats, usable, seq.fps, weights.prior(s.label),
+                _novelty(weights, feats, c.mirrored, usable, s),
+            )  # fmt: skip
             if evidence is not None:
                 evidence.append(ev)
             confidence.calibrated(b, ev, calibration)

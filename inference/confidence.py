@@ -1,7 +1,9 @@
 """How sure the engine is of a bout's exercise and of its repetition count.
 
 Each bout yields evidence: for the label, the classifiers' agreement (their pooled
-probability) with the bout's length and how much of it shows the person; for the count,
+probability), how unlike the taught bouts of the exercise it is named the bout looks (a
+misnamed bout, or one of an exercise never taught, lies far from them), the bout's length
+and how much of it shows the person; for the count,
 how regular the repetitions are in duration and spacing, how much of the bout they cover,
 how periodic the movement is and whether its period agrees with the count, and the
 label's evidence (a wrong exercise brings a wrong counting prior). Two small logistic
@@ -25,7 +27,7 @@ from .counting import RepPrior, dominant_signal
 
 CALIBRATION_PATH = Path(__file__).resolve().parent / "weights" / "calibration.json"
 
-LABEL_FEATURES = ["logit", "log_duration", "usable"]
+LABEL_FEATURES = ["logit", "log_duration", "usable", "log_novelty"]
 COUNT_FEATURES = [
     "label_logit",
     "log_reps",
@@ -48,11 +50,16 @@ def _cv(values: np.ndarray) -> float:
     return float(values.std() / values.mean()) if len(values) >= 2 and values.mean() > 0 else 0.0
 
 
-def label_evidence(raw_confidence: float, duration_s: float, usable: np.ndarray) -> dict:
+def label_evidence(
+    raw_confidence: float, duration_s: float, usable: np.ndarray, novelty: float | None = None
+) -> dict:
+    """`novelty`: `bout_classifier.novelty` of the bout for its label; without it (a custom
+    label, weights without the statistics) the bout counts as typical (1)."""
     return {
         "logit": _logit(raw_confidence),
         "log_duration": math.log(max(duration_s, 0.1)),
         "usable": float(usable.mean()) if len(usable) else 0.0,
+        "log_novelty": math.log(max(novelty if novelty is not None else 1.0, 1e-6)),
     }
 
 
@@ -140,11 +147,13 @@ def load_calibration(weights_version: str, path: Path | None = None) -> Calibrat
     return calibration if calibration and calibration.weights_version == weights_version else None
 
 
-def bout_evidence(bout, start: int, end: int, feats, usable, fps: float, prior: RepPrior) -> dict:
+def bout_evidence(
+    bout, start: int, end: int, feats, usable, fps: float, prior: RepPrior, novelty=None
+) -> dict:
     """Label and count evidence of one bout (frames [start, end) of the sequence); the
-    count's is None for a hold."""
+    count's is None for a hold. `novelty`: see `label_evidence`."""
     raw = bout.confidence
-    label = label_evidence(raw, bout.duration_s, usable[start:end])
+    label = label_evidence(raw, bout.duration_s, usable[start:end], novelty)
     if bout.hold_s is not None:
         return {"label": label, "count": None}
     reps = [(round(a * fps) - start, round(b * fps) - start) for a, b in bout.rep_times_s]

@@ -122,6 +122,23 @@ def reliability(p: np.ndarray, y: np.ndarray, bins: int = BINS) -> dict:
     return {"ece": float(ece), "n": int(len(p)), "table": table}
 
 
+def brier_scores(p: np.ndarray, y: np.ndarray) -> dict:
+    """Mean squared error of the probabilities, and that of saying the overall rate to every
+    bout: how much the confidence tells one bout from another, which calibration alone
+    does not show (a constant at the base rate is perfectly calibrated)."""
+    rate = float(y.mean())
+    return {"brier": float(np.mean((p - y) ** 2)), "brier_constant": rate * (1 - rate)}
+
+
+def ece_floor(p: np.ndarray, bins: int = BINS, draws: int = 500, seed: int = 0) -> float:
+    """The expected calibration error that a perfectly calibrated engine saying `p` would
+    still show on this many bouts (outcomes drawn with exactly those probabilities): the
+    sampling noise of the measure itself, which a few hundred bouts leave near 0.05."""
+    rng = np.random.default_rng(seed)
+    outcomes = (rng.random((draws, len(p))) < p).astype(float)
+    return float(np.mean([reliability(p, y, bins)["ece"] for y in outcomes]))
+
+
 def cross_fitted_report(rows: list[dict]) -> dict:
     """Calibration measured on footage the calibrator did not see: each fold's bouts scored
     by a calibrator fitted on the other folds; raw confidences (label) for comparison."""
@@ -136,7 +153,7 @@ def cross_fitted_report(rows: list[dict]) -> dict:
                 if r["fold"] == fold:
                     p[i] = calibrator.probability(r[f"{kind}_evidence"])
                     y[i] = float(r[f"{kind}_ok"])
-        out[kind] = reliability(p, y)
+        out[kind] = {**reliability(p, y), "ece_floor": ece_floor(p), **brier_scores(p, y)}
         if kind == "label":
             raw = np.array([r["raw_confidence"] for r in use])
             out["label_raw"] = reliability(raw, y)

@@ -481,7 +481,8 @@ def print_report(report: dict, out=print) -> None:
         f"{'hold':>6s} {'pred':>6s}"
     )
     for r in report["clips"]:
-        hold = f"{r['true_hold']:6.1f} {r['pred_hold']:6.1f}" if r["true_hold"] else ""
+        said = "     -" if r["pred_hold"] is None else f"{r['pred_hold']:6.1f}"
+        hold = f"{r['true_hold']:6.1f} {said}" if r["true_hold"] else ""
         mark = "" if r["pred_label"] == r["label"] else " *"
         out(
             f"{r['id'][:52]:52s} {r['label']:18s} {r['pred_label'][:18]:18s} {r['true_reps']:4d} "
@@ -514,7 +515,17 @@ def print_report(report: dict, out=print) -> None:
         out(f"  {t} -> {p}: {n}")
     out("\nconfidence calibration (bouts; each fold scored by a calibrator of the other folds):")
     for kind, rel in report.get("calibration", {}).items():
-        out(f"  {kind}: expected calibration error {rel['ece']:.3f} over {rel['n']} bouts")
+        floor = (
+            f" (a perfectly calibrated engine would show about {rel['ece_floor']:.3f} here)"
+            if "ece_floor" in rel
+            else ""
+        )
+        out(f"  {kind}: expected calibration error {rel['ece']:.3f} over {rel['n']} bouts{floor}")
+        if "brier" in rel:
+            out(
+                f"    Brier score {rel['brier']:.4f} (the same rate said of every bout: "
+                f"{rel['brier_constant']:.4f})"
+            )
         for b in rel["table"]:
             out(f"    {b['bin']}  {b['n']:4d} bouts  said {b['conf']:.2f}  right {b['acc']:.2f}")
     out("\noverall (cross-validated, leaving out whole source repositories):")

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from ..bout_classifier import descriptor as bout_descriptor
+from ..bout_classifier import familiarity_params
 from ..counting import RepPrior, count_reps, default_prior
 from ..features import CLASSIFIER_COLUMNS, mirror, sequence_features
 from ..heads import IDLE, WINDOW, EngineWeights, member_prefix
@@ -288,6 +289,7 @@ def fit_bout_classifier(
         "bout.std": std.astype(np.float32),
         "bout.weight": lin.weight.detach().numpy().astype(np.float32),
         "bout.bias": lin.bias.detach().numpy().astype(np.float32),
+        **familiarity_params((x - mean) / std, y, n_classes),
     }
 
 

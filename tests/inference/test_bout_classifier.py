@@ -78,3 +78,27 @@ def test_weights_keep_the_bout_classifier_and_their_feature_columns(tiny_weights
     back = EngineWeights.load(p)
     assert back.has_bout_classifier and not tiny_weights.has_bout_classifier
     np.testing.assert_array_equal(back.columns, w.columns)
+
+
+def test_shrunk_covariance_is_the_sample_one_with_plenty_of_rows_and_invertible_with_few():
+    rng = np.random.default_rng(0)
+    true = np.diag([4.0, 1.0, 0.25])
+    many = rng.multivariate_normal(np.zeros(3), true, size=20000)
+    assert np.allclose(bout_classifier.shrunk_covariance(many), true, atol=0.1)
+    few = rng.normal(size=(5, 40))  # fewer rows than dimensions: the sample one is singular
+    np.linalg.cholesky(bout_classifier.shrunk_covariance(few))
+
+
+def test_novelty_is_small_for_a_taught_exercise_and_large_for_one_never_taught():
+    rng = np.random.default_rng(1)
+    centres = rng.normal(0, 3, size=(3, 12))
+    x = np.concatenate([c + rng.normal(size=(200, 12)) for c in centres[:2]]).astype(np.float32)
+    y = np.repeat([0, 1], 200)
+    params = fit_bout_classifier(x, y, n_classes=3)
+    assert list(params["bout.taught"]) == [1.0, 1.0, 0.0]
+    taught = [bout_classifier.novelty(params, c + rng.normal(size=12), 0) for c in centres[:1]]
+    never = bout_classifier.novelty(params, centres[2] + rng.normal(size=12), 0)
+    assert taught[0] < 3 and never > 3 * taught[0]
+    # Named as the exercise nobody taught, it is measured against the nearest taught one.
+    assert bout_classifier.novelty(params, centres[1], 2) < 1
+    assert bout_classifier.novelty({"bout.mean": params["bout.mean"]}, centres[0], 0) is None

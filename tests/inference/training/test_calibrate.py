@@ -5,10 +5,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from inference.confidence import COUNT_FEATURES, LABEL_FEATURES
 from inference.result import Bout
 from inference.training.calibrate import (
+    brier_scores,
     count_is_right,
     cross_fitted_report,
+    ece_floor,
     fit_logistic,
     reliability,
     true_label,
@@ -84,14 +87,9 @@ def test_cross_fitting_scores_each_fold_with_the_other_folds_model():
         quality = rng.normal()
         right = rng.random() < 1 / (1 + np.exp(-quality))
         raw = 0.97 + 0.02 * np.tanh(quality)  # says ~0.97 whatever happens
-        evidence = {"logit": np.log(raw / (1 - raw)), "log_duration": quality, "usable": 1.0}
-        count = {
-            f: 0.0
-            for f in (
-                "label_logit", "log_reps", "no_reps", "duration_cv", "spacing_cv",
-                "coverage", "periodicity", "period_disagreement", "usable",
-            )
-        }  # fmt: skip
+        evidence = dict.fromkeys(LABEL_FEATURES, 0.0)
+        evidence.update(logit=np.log(raw / (1 - raw)), log_duration=quality)
+        count = dict.fromkeys(COUNT_FEATURES, 0.0)
         count["periodicity"] = quality
         rows.append(
             {
@@ -107,3 +105,18 @@ def test_cross_fitting_scores_each_fold_with_the_other_folds_model():
     assert report["label_raw"]["ece"] > 0.3
     assert report["label"]["ece"] < 0.05
     assert report["count"]["ece"] < 0.05
+
+
+def test_the_ece_floor_is_the_noise_of_a_perfectly_calibrated_engine():
+    rng = np.random.default_rng(5)
+    p = rng.uniform(0.3, 1.0, size=250)
+    floor = ece_floor(p)
+    assert 0.02 < floor < 0.1  # a few hundred bouts: near 0.05 however good the engine
+    assert ece_floor(np.repeat(p, 40)) < floor / 3  # forty times the bouts: far less noise
+
+
+def test_brier_scores_tell_a_telling_confidence_from_a_constant():
+    y = np.array([1.0, 1.0, 0.0, 0.0])
+    sharp = brier_scores(np.array([0.9, 0.8, 0.1, 0.2]), y)
+    constant = brier_scores(np.full(4, 0.5), y)
+    assert sharp["brier"] < sharp["brier_constant"] == constant["brier"] == 0.25

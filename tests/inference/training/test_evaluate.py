@@ -8,7 +8,12 @@ import pytest
 from inference.result import Bout
 from inference.training.dataset import Bout as TrueBout
 from inference.training.dataset import Clip
-from inference.training.evaluate import _recipe_fingerprint, summarise, time_metrics
+from inference.training.evaluate import (
+    _recipe_fingerprint,
+    print_report,
+    summarise,
+    time_metrics,
+)
 from inference.training.train import SEED
 
 
@@ -101,3 +106,13 @@ def test_either_reading_scores_against_the_nearer_of_the_two_counts():
 def test_another_seed_keys_another_set_of_fold_models():
     assert _recipe_fingerprint() == _recipe_fingerprint(SEED)
     assert _recipe_fingerprint(SEED + 1) != _recipe_fingerprint(SEED)
+
+
+def test_the_report_prints_a_plank_clip_with_no_hold_found():
+    row = {
+        "id": "plank-clip", "label": "plank", "pred_label": "none", "true_reps": 0,
+        "pred_reps": 0, "baseline_reps": 0, "true_hold": 30.0, "pred_hold": None,
+    }  # fmt: skip
+    lines = []
+    print_report({"clips": [row], "per_label": {}, "summary": {}}, out=lines.append)
+    assert "30.0      -" in lines[1]
