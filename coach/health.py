@@ -3,6 +3,7 @@
 from django.db import connection, transaction
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
+from kombu.exceptions import LimitExceeded
 
 from coach.celery import app as celery_app
 
@@ -20,24 +21,29 @@ def database_is_reachable() -> bool:
     return False
 
 
+def _ping(conn) -> None:
+    conn.ensure_connection(max_retries=1, timeout=2)
+    client = getattr(conn.default_channel, "client", None)
+    if client is not None:  # Redis; other transports answer ensure_connection
+        client.ping()
+
+
 def broker_is_reachable() -> bool:
     """Asked on a pooled connection: opening a new one per call cost most of this view.
-    A Redis broker is pinged on it, so a restart since the last call is seen; a connection
-    that fails is closed and the check asked once more on a fresh one."""
-    for _ in range(2):
+    Redis is pinged on it (its client reconnects once by itself when the broker restarted
+    since the last call); a connection that fails is closed, so the next check starts a
+    fresh one."""
+    try:
+        conn = celery_app.pool.acquire(block=False)
+    except LimitExceeded:  # every pooled connection is publishing tasks: ask on a new one
+        conn = celery_app.connection_for_write()
+    with conn:
         try:
-            with celery_app.pool.acquire(block=True, timeout=2) as conn:
-                try:
-                    conn.ensure_connection(max_retries=1, timeout=2)
-                    client = getattr(conn.default_channel, "client", None)
-                    if client is not None:  # Redis; other transports answer ensure_connection
-                        client.ping()
-                    return True
-                except Exception:
-                    conn.close()
+            _ping(conn)
+            return True
         except Exception:
-            pass
-    return False
+            conn.close()
+            return False
 
 
 @require_GET

@@ -27,6 +27,7 @@ def change_stamp(*, user: User) -> str | None:
     # Plain SQL: every conditional read asks this first, and building the ORM query cost
     # more than running it.
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT value FROM {_STAMPS} WHERE user_id = %s", [user.pk])
+        table = connection.ops.quote_name(_STAMPS)
+        cursor.execute(f"SELECT value FROM {table} WHERE user_id = %s", [user.pk])
         row = cursor.fetchone()
     return row[0] if row else None

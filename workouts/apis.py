@@ -76,15 +76,13 @@ class SessionListCreateApi(NonAtomicRequestsMixin, OwnedSessionMixin, generics.L
 
     def count_rows(self, sessions) -> int:
         # The number changes only with the user's sessions, which renews their stamp: it is
-        # counted once per stamp and filter, not on every page.
-        filters = sorted(
-            (name, value)
-            for name, value in self.request.query_params.items()
-            if name not in ("cursor", "page", "page_size")
-        )
+        # counted once per stamp and filter, not on every page (parameters that are not the
+        # filter set's, a client's cache-buster say, stay out of the key).
+        names = set(self.filterset_class.base_filters)
+        filters = sorted((k, v) for k, v in self.request.query_params.items() if k in names)
         return cached_stats(
             user=self.request.user,
-            version=self.version,
+            version=getattr(self, "version", None),
             name="sessions-count",
             params=tuple(filters),
             compute=sessions.count,

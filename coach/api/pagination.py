@@ -77,9 +77,9 @@ class KeysetOrPageNumberPagination(PageNumberPagination):
     breaking ties) links its next and previous pages by `?cursor=`, which names the row the
     page starts after: pages never repeat or skip rows while new ones arrive, and a deep page
     costs what the first does. `?page=N` answers as before (pages shift as rows are added),
-    and so does a list in another order. `count` is the whole list's length in both; a view
-    with a `count_rows(queryset)` method gives it (a count kept while the data is unchanged)
-    instead of a COUNT query per page.
+    and so does a list in another order. `count` is the whole list's length in both; on
+    cursor pages a view with a `count_rows(queryset)` method gives it (a count kept while the
+    data is unchanged) instead of a COUNT query per page.
     """
 
     keyset_field = "started_at"

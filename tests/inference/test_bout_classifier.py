@@ -2,6 +2,7 @@
 training/test_train.py)."""
 
 import numpy as np
+import pytest
 
 from inference import bout_classifier
 from inference.features import sequence_features
@@ -102,3 +103,18 @@ def test_novelty_is_small_for_a_taught_exercise_and_large_for_one_never_taught()
     # Named as the exercise nobody taught, it is measured against the nearest taught one.
     assert bout_classifier.novelty(params, centres[1], 2) < 1
     assert bout_classifier.novelty({"bout.mean": params["bout.mean"]}, centres[0], 0) is None
+
+
+def test_novelty_is_the_mahalanobis_distance_under_the_shared_covariance():
+    # Strongly correlated spread: a plain Euclidean distance, a transposed whitening or the
+    # covariance in place of its inverse would all give other numbers.
+    rng = np.random.default_rng(2)
+    mix = rng.normal(size=(6, 6))
+    x = (rng.normal(size=(3000, 6)) @ mix).astype(np.float32)
+    params = fit_bout_classifier(x, np.zeros(3000, int), n_classes=1)
+    z = (x - params["bout.mean"]) / params["bout.std"]
+    cov = bout_classifier.shrunk_covariance(z - z.mean(axis=0))
+    probe = x[0] + 3 * mix[0].astype(np.float32)
+    r = (probe - params["bout.mean"]) / params["bout.std"] - params["bout.class_mean"][0]
+    expected = float(r @ np.linalg.solve(cov, r)) / 6
+    assert bout_classifier.novelty(params, probe, 0) == pytest.approx(expected, rel=1e-3)
