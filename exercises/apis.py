@@ -10,13 +10,13 @@ from rest_framework.exceptions import NotFound
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from coach.api.errors import Conflict
 from coach.api.mixins import OwnedByUserMixin
 from coach.api.openapi import client_error_response, location_header
 from coach.api.ranges import ranged_file_response
+from coach.api.responses import created
 from exercises import selectors, services
 from exercises.models import CustomExercise, ExerciseExample
 from exercises.serializers import (
@@ -96,10 +96,7 @@ class ExerciseListCreateApi(APIView):
             met=data.get("met"),
             compendium_code=data.get("compendium_code", ""),
         )
-        location = request.build_absolute_uri(reverse("exercise-detail", [exercise.slug]))
-        return Response(
-            _exercise_data(exercise), status=status.HTTP_201_CREATED, headers={"Location": location}
-        )
+        return created(request, _exercise_data(exercise), "exercise-detail", exercise.slug)
 
 
 def _exercise_data(exercise: CustomExercise) -> dict:
@@ -217,14 +214,8 @@ class ExampleListCreateApi(OwnedExampleMixin, generics.ListAPIView):
                 start_s=data["start_s"],
                 end_s=data["end_s"],
             )
-        location = request.build_absolute_uri(
-            reverse("exercise-example-detail", [exercise.slug, example.pk])
-        )
-        return Response(
-            ExampleSerializer(example).data,
-            status=status.HTTP_201_CREATED,
-            headers={"Location": location},
-        )
+        body = ExampleSerializer(example).data
+        return created(request, body, "exercise-example-detail", exercise.slug, example.pk)
 
 
 @extend_schema(tags=[TAG])

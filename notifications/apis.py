@@ -1,13 +1,12 @@
 """Thin API views over a user's webhooks and their delivery log."""
 
-from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
-from rest_framework import generics, status
-from rest_framework.response import Response
+from rest_framework import generics
 
 from coach.api.mixins import OwnedByUserMixin
 from coach.api.openapi import location_header
+from coach.api.responses import created
 from notifications import selectors, services
 from notifications.models import WebhookEndpoint
 from notifications.serializers import (
@@ -45,12 +44,8 @@ class WebhookListCreateApi(OwnedWebhookMixin, generics.ListCreateAPIView):
         serializer = WebhookSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         endpoint = services.webhook_create(user=request.user, **serializer.validated_data)
-        location = request.build_absolute_uri(reverse("webhook-detail", args=[endpoint.pk]))
-        return Response(
-            WebhookCreatedSerializer(endpoint).data,
-            status=status.HTTP_201_CREATED,
-            headers={"Location": location},
-        )
+        body = WebhookCreatedSerializer(endpoint).data
+        return created(request, body, "webhook-detail", endpoint.pk)
 
 
 @extend_schema(tags=[TAG])

@@ -20,6 +20,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from coach.api.mixins import NonAtomicRequestsMixin, OwnedByUserMixin
 from coach.api.openapi import ErrorResponse401Serializer, location_header
+from coach.api.responses import created
 from users import exports, services, throttling
 from users.filters import WeightEntryFilter
 from users.models import WeightEntry
@@ -74,8 +75,7 @@ class SignupApi(AuthThrottleMixin, APIView):
         serializer.is_valid(raise_exception=True)
         user = services.user_create(**serializer.validated_data)
         body = {"user": ProfileSerializer(user).data, "tokens": token_pair_for(user)}
-        location = request.build_absolute_uri(reverse("me"))
-        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
+        return created(request, body, "me")
 
 
 class CsrfApi(APIView):

@@ -2,8 +2,7 @@
 
 from pathlib import PurePosixPath
 
-from django.http import FileResponse, HttpResponseNotModified
-from django.utils.http import parse_etags
+from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_standardized_errors.openapi_serializers import ErrorResponse429Serializer
@@ -13,7 +12,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from coach.api.conditional import conditional_on_version
+from coach.api.conditional import conditional_on_version, not_modified
 from coach.api.errors import Conflict
 from coach.api.mixins import NonAtomicRequestsMixin, OwnedByUserMixin
 from coach.api.openapi import client_error_response, location_header
@@ -293,9 +292,9 @@ class SessionThumbnailApi(OwnedSessionMixin, generics.GenericAPIView):
             "ETag": etag,
             "Cache-Control": f"private, max-age={THUMBNAIL_CACHE_S}",
         }
-        if etag in parse_etags(request.headers.get("If-None-Match", "")):
-            return HttpResponseNotModified(headers=headers)
-        response = FileResponse(session.thumbnail.open("rb"), content_type="image/jpeg")
+        response = not_modified(request, etag)
+        if response is None:
+            response = FileResponse(session.thumbnail.open("rb"), content_type="image/jpeg")
         for name, value in headers.items():
             response[name] = value
         return response

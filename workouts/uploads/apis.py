@@ -21,11 +21,11 @@ from rest_framework.metadata import SimpleMetadata
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.reverse import reverse
 
 from coach.api.errors import Conflict
 from coach.api.mixins import NonAtomicRequestsMixin, OwnedByUserMixin
 from coach.api.openapi import client_error_response, file_too_large_response, location_header
+from coach.api.responses import created
 from coach.chunked import is_chunked_without_length
 from workouts.models import ChunkedUpload
 from workouts.serializers import FILE_TOO_LARGE_413, SessionDetailSerializer
@@ -299,6 +299,4 @@ class UploadCompleteApi(NonAtomicRequestsMixin, TusMixin, GenericAPIView):
             session = services.upload_complete(upload=self.get_object())
         except services.UploadIncomplete as incomplete:
             raise Conflict(str(incomplete))
-        response = Response(SessionDetailSerializer(session).data, status=status.HTTP_201_CREATED)
-        response["Location"] = request.build_absolute_uri(reverse("session-detail", [session.id]))
-        return response
+        return created(request, SessionDetailSerializer(session).data, "session-detail", session.id)
