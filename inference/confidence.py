@@ -38,6 +38,9 @@ COUNT_FEATURES = [
     "periodicity",
     "period_disagreement",
     "usable",
+    "edge_room",
+    "edge_depth",
+    "widest_gap",
 ]
 
 
@@ -76,8 +79,9 @@ def count_evidence(
     reps = len(rep_frames)
     starts = np.array([a for a, _ in rep_frames], float)
     lengths = np.array([b - a for a, b in rep_frames], float)
-    _, period, periodicity, _ = dominant_signal(feats, fps, prior)
+    signal, period, periodicity, _ = dominant_signal(feats, fps, prior)
     by_period = n / period if period else 0.0
+    edges = _edge_evidence(rep_frames, signal, n)
     return {
         "label_logit": _logit(raw_confidence),
         "log_reps": math.log1p(reps),
@@ -88,6 +92,27 @@ def count_evidence(
         "periodicity": float(periodicity),
         "period_disagreement": abs(by_period - reps) / max(reps, 1) if period else 1.0,
         "usable": float(usable.mean()) if n else 0.0,
+        **edges,
+    }
+
+
+def _edge_evidence(rep_frames: list[tuple[int, int]], signal: np.ndarray, n: int) -> dict:
+    """Where off-by-one counts come from: room at either end of the bout for a repetition
+    that was not counted (a missed first or last one), a first or last repetition much
+    shallower than the others (a partial one counted), and a gap inside the series (a
+    repetition missed in the middle); lengths in median repetition lengths."""
+    if not rep_frames:
+        return {"edge_room": 0.0, "edge_depth": 1.0, "widest_gap": 0.0}
+    typical = float(np.median([b - a for a, b in rep_frames])) or 1.0
+    room = max(rep_frames[0][0], n - rep_frames[-1][1], 0) / typical
+    spans = [(min(max(a, 0), n - 1), min(max(b, a + 1), n)) for a, b in rep_frames]
+    depths = [float(np.ptp(signal[a : max(b, a + 1)])) for a, b in spans]
+    edge = min(depths[0], depths[-1]) / (float(np.median(depths)) or 1.0)
+    gaps = [b0 - a1 for (_, a1), (b0, _) in zip(rep_frames, rep_frames[1:])]
+    return {
+        "edge_room": min(room, 5.0),
+        "edge_depth": min(edge, 2.0),
+        "widest_gap": min(max(gaps, default=0) / typical, 5.0),
     }
 
 

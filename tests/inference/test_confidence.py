@@ -3,6 +3,7 @@
 import json
 import math
 
+import numpy as np
 import pytest
 
 from inference import confidence
@@ -69,3 +70,20 @@ def test_the_shipped_calibration_fits_the_shipped_weights():
     assert calibration is not None
     assert calibration.label.features == LABEL_FEATURES
     assert calibration.count.features == COUNT_FEATURES
+
+
+def test_edge_evidence_sees_room_for_a_missed_repetition_and_a_shallow_partial_one():
+    t = np.arange(200)
+    signal = np.sin(2 * np.pi * t / 40)
+    whole = [(i * 40, (i + 1) * 40) for i in range(5)]
+    assert confidence._edge_evidence(whole, signal, 200) == {
+        "edge_room": 0.0,
+        "edge_depth": pytest.approx(1.0, abs=0.01),
+        "widest_gap": 0.0,
+    }
+    signal[160:] *= 0.3  # the last counted repetition is a shallow one
+    missed = [(0, 40), (80, 120), (120, 160), (160, 200)]  # the second went uncounted
+    ev = confidence._edge_evidence(missed[:-1], signal, 200)
+    assert ev["edge_room"] == pytest.approx(1.0) and ev["widest_gap"] == pytest.approx(1.0)
+    assert confidence._edge_evidence(missed, signal, 200)["edge_depth"] < 0.5
+    assert confidence._edge_evidence([(-3, 40), (40, 230)], signal, 200)["edge_room"] == 0.0
