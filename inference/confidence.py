@@ -3,9 +3,10 @@
 Each bout yields evidence: for the label, the classifiers' agreement (their pooled
 probability), how unlike the taught bouts of the exercise it is named the bout looks (a
 misnamed bout, or one of an exercise never taught, lies far from them), the bout's length
-and how much of it shows the person; for the count,
-how regular the repetitions are in duration and spacing, how much of the bout they cover,
-how periodic the movement is and whether its period agrees with the count, and the
+and how much of it shows the person; for the count, how regular the repetitions are in
+duration and spacing, how much of the bout they cover, how periodic the movement is and
+whether its period agrees with the count, where an off-by-one count would come from (room
+at the bout's ends, a shallow first or last repetition, a gap in the series), and the
 label's evidence (a wrong exercise brings a wrong counting prior). Two small logistic
 models turn the evidence into probabilities: that the exercise is right, and that the
 count is exactly right. They are fitted on cross-validated predictions
@@ -112,7 +113,7 @@ def _edge_evidence(rep_frames: list[tuple[int, int]], signal: np.ndarray, n: int
     return {
         "edge_room": min(room, 5.0),
         "edge_depth": min(edge, 2.0),
-        "widest_gap": min(max(gaps, default=0) / typical, 5.0),
+        "widest_gap": min(max(gaps + [0]) / typical, 5.0),
     }
 
 
