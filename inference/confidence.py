@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+from itertools import pairwise
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,7 +110,7 @@ def _edge_evidence(rep_frames: list[tuple[int, int]], signal: np.ndarray, n: int
     spans = [(min(max(a, 0), n - 1), min(max(b, a + 1), n)) for a, b in rep_frames]
     depths = [float(np.ptp(signal[a : max(b, a + 1)])) for a, b in spans]
     edge = min(depths[0], depths[-1]) / (float(np.median(depths)) or 1.0)
-    gaps = [b0 - a1 for (_, a1), (b0, _) in zip(rep_frames, rep_frames[1:])]
+    gaps = [b0 - a1 for (_, a1), (b0, _) in pairwise(rep_frames)]
     return {
         "edge_room": min(room, 5.0),
         "edge_depth": min(edge, 2.0),
