@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import json
 import math
-from itertools import pairwise
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
