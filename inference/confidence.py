@@ -107,8 +107,9 @@ def _edge_evidence(rep_frames: list[tuple[int, int]], signal: np.ndarray, n: int
         return {"edge_room": 0.0, "edge_depth": 1.0, "widest_gap": 0.0}
     typical = float(np.median([b - a for a, b in rep_frames])) or 1.0
     room = max(rep_frames[0][0], n - rep_frames[-1][1], 0) / typical
-    spans = [(min(max(a, 0), n - 1), min(max(b, a + 1), n)) for a, b in rep_frames]
-    depths = [float(np.ptp(signal[a : max(b, a + 1)])) for a, b in spans]
+    starts = [min(max(a, 0), n - 1) for a, _ in rep_frames]  # clamped to the bout
+    ends = [min(max(b, a + 1), n) for a, (_, b) in zip(starts, rep_frames, strict=True)]
+    depths = [float(np.ptp(signal[a:b])) for a, b in zip(starts, ends, strict=True)]
     edge = min(depths[0], depths[-1]) / (float(np.median(depths)) or 1.0)
     gaps = [b0 - a1 for (_, a1), (b0, _) in pairwise(rep_frames)]
     return {
